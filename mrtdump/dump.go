@@ -30,6 +30,10 @@ type DumpStats struct {
 	Records int // records framed
 	Lines   int // lines printed
 	Skipped int // records (or parts of records) that could not be decoded
+	// Silent counts valid records that bgpdump -m prints no line for:
+	// OPEN, KEEPALIVE, NOTIFICATION and ROUTE-REFRESH messages, peer index
+	// tables, multicast and RIB_GENERIC RIB records, BGP4MP_ENTRY.
+	Silent int
 }
 
 // Dumper prints MRT records one line per route or event, byte for byte as
@@ -108,6 +112,10 @@ func (d *Dumper) Record(rec *Record) error {
 	if d.err != nil {
 		return d.err
 	}
+	if errors.Is(err, errSilent) {
+		d.stats.Silent++
+		return nil
+	}
 	if err != nil {
 		d.stats.Skipped++
 		return &DecodeError{Header: rec.Header, Err: err}
@@ -139,21 +147,23 @@ func (d *Dumper) tableDumpV2(rec *Record) error {
 			return err
 		}
 		d.peers = t
-		return nil
+		return errSilent
 	}
-	v6, safi, addPath, ok := ribFamily(rec.Subtype)
+	_, safi, addPath, ok := ribFamily(rec.Subtype)
 	if !ok {
-		return fmt.Errorf("%w: TABLE_DUMP_V2 subtype %d (bgpdump prints nothing for it)", ErrUnsupported, rec.Subtype)
+		if rec.Subtype == SubRIBGeneric || rec.Subtype == SubRIBGenericAddPath {
+			return errSilent
+		}
+		return fmt.Errorf("%w: TABLE_DUMP_V2 subtype %d", ErrUnsupported, rec.Subtype)
 	}
 	if safi != 1 {
-		return fmt.Errorf("%w: TABLE_DUMP_V2 multicast RIB subtype %d (bgpdump prints nothing for it)", ErrUnsupported, rec.Subtype)
+		return errSilent
 	}
 	if d.peers == nil {
 		return fmt.Errorf("%w: RIB record without a preceding PEER_INDEX_TABLE", ErrMalformed)
 	}
-	derr := decodeRIB(rec.Body, rec.Subtype, &d.rib)
+	derr := DecodeRIB(rec.Body, rec.Subtype, &d.rib)
 	pfx := d.prefix(d.rib.Prefix)
-	_ = v6
 	kind := "TABLE_DUMP2|"
 	if addPath {
 		kind = "TABLE_DUMP2_AP|"
@@ -293,7 +303,7 @@ func appendInt(b []byte, v int32) []byte {
 // ---- TABLE_DUMP (v1)
 
 func (d *Dumper) tableDump(rec *Record) error {
-	if err := decodeTableDumpV1(rec.Body, rec.Subtype, &d.td); err != nil {
+	if err := DecodeTableDumpV1(rec.Body, rec.Subtype, &d.td); err != nil {
 		return err
 	}
 	d.at.parse(d.td.Attrs, d.td.ASNSize, false, d.opt.Fix)
@@ -355,7 +365,7 @@ func (d *Dumper) bgp4mp(rec *Record) error {
 		if rec.Subtype == SubStateChangeAS4 {
 			size = 4
 		}
-		if err := decodeStateChange(rec.Body, size, &d.sc); err != nil {
+		if err := DecodeStateChange(rec.Body, size, &d.sc); err != nil {
 			return err
 		}
 		b := append(d.buf, "BGP4MP"...)
@@ -376,7 +386,7 @@ func (d *Dumper) bgp4mp(rec *Record) error {
 		d.line()
 		return nil
 	case SubEntry, SubSnapshot:
-		return fmt.Errorf("%w: deprecated BGP4MP subtype %d (bgpdump prints nothing for it)", ErrUnsupported, rec.Subtype)
+		return errSilent
 	}
 	if err := decodeMessage(rec.Body, rec.Subtype, &d.msg, d.opt.Fix); err != nil {
 		return err
@@ -384,10 +394,8 @@ func (d *Dumper) bgp4mp(rec *Record) error {
 	m := &d.msg
 	switch m.Type {
 	case MsgUpdate:
-	case MsgOpen, MsgNotification, MsgKeepalive:
-		return nil
-	case MsgRouteRefresh, 128:
-		return fmt.Errorf("%w: ROUTE-REFRESH message (bgpdump prints nothing for it)", ErrUnsupported)
+	case MsgOpen, MsgNotification, MsgKeepalive, MsgRouteRefresh, 128:
+		return errSilent
 	default:
 		return fmt.Errorf("%w: unknown BGP message type %d", ErrMalformed, m.Type)
 	}
@@ -506,7 +514,7 @@ func (d *Dumper) bgp5(rec *Record) error {
 		return nil
 	case SubBGPUpdate:
 	case SubBGPKeepalive, SubBGPOpen, SubBGPNotify:
-		return nil
+		return errSilent
 	default:
 		return fmt.Errorf("%w: type-5 BGP subtype %d", ErrUnsupported, rec.Subtype)
 	}
@@ -585,4 +593,5 @@ func (d *Dumper) bgp5(rec *Record) error {
 	return nil
 }
 
-var _ = errors.New
+// errSilent marks a valid record that bgpdump prints no line for.
+var errSilent = errors.New("no line form")
