@@ -138,28 +138,45 @@ func (a *Attrs) ReachFor(afi uint16, safi uint8) *MPNLRI {
 
 var errAttrTruncated = errors.New("attribute truncated")
 
+// reset readies a for reuse. It runs once per decoded attribute set, so it
+// clears fields one by one and touches the MP slots only when used.
 func (a *Attrs) reset() {
-	w := a.Warnings[:0]
-	merged := a.merged[:0]
-	var reach, unreach [mpSlots][]Prefix
-	for i := range a.Reach {
-		reach[i] = a.Reach[i].Prefixes[:0]
-		unreach[i] = a.Unreach[i].Prefixes[:0]
+	none := [4]byte{255, 255, 255, 255}
+	if a.Flags&(1<<AttrMPReach|1<<AttrMPUnreach) != 0 {
+		for i := range a.Reach {
+			a.Reach[i].Present = false
+			a.Reach[i].Prefixes = a.Reach[i].Prefixes[:0]
+			a.Unreach[i].Present = false
+			a.Unreach[i].Prefixes = a.Unreach[i].Prefixes[:0]
+		}
 	}
-	*a = Attrs{Origin: 255, NextHop: [4]byte{255, 255, 255, 255}, AggregatorAddr: [4]byte{255, 255, 255, 255}, AS4AggregatorAddr: [4]byte{255, 255, 255, 255}, Warnings: w, merged: merged}
-	for i := range a.Reach {
-		a.Reach[i].Prefixes = reach[i]
-		a.Unreach[i].Prefixes = unreach[i]
-	}
+	a.Flags = 0
+	a.Origin = 255
+	a.ASPath, a.AS4Path = nil, nil
+	a.NextHop = none
+	a.MED, a.LocalPref = 0, 0
+	a.AggregatorAS, a.AggregatorAddr = 0, none
+	a.AS4AggregatorAS, a.AS4AggregatorAddr = 0, none
+	a.Communities, a.LargeCommunities, a.ExtCommunities = nil, nil, nil
+	a.OriginatorID = [4]byte{}
+	a.ClusterList = nil
+	a.Warnings = a.Warnings[:0]
+	a.merged = a.merged[:0]
 }
 
 func (a *Attrs) warn(format string, args ...any) {
 	a.Warnings = append(a.Warnings, fmt.Sprintf(format, args...))
 }
 
-// parseAttrs decodes a path attribute block (without its length field),
-// reusing a's storage. asnSize is the session's ASN size (2 or 4) and
-// addPath tells whether NLRI in MP attributes carry path identifiers.
+// Parse decodes a path attribute block (without its length field), reusing
+// a's storage. asnSize is the session's ASN size (2 or 4): for 2, AS_PATH is
+// rebuilt from AS4_PATH (RFC 6793). addPath tells whether NLRI in MP
+// attributes carry path identifiers. Malformed parts are skipped and
+// described in Warnings.
+func (a *Attrs) Parse(b []byte, asnSize int, addPath bool) { a.parse(b, asnSize, addPath, true) }
+
+// parse is Parse with a choice: fix false reproduces bgpdump's reading of
+// MP next hops and over-long prefixes.
 func (a *Attrs) parse(b []byte, asnSize int, addPath bool, fix bool) {
 	a.reset()
 	a.ASNSize = asnSize

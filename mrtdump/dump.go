@@ -52,7 +52,8 @@ type Dumper struct {
 	td  TableDumpV1
 	sc  StateChange
 	at  Attrs
-	ts  []byte
+	// scratch buffers for the parts shared by a message's lines
+	ts, head, rest []byte
 }
 
 // NewDumper returns a Dumper writing to w. Output is buffered: call Flush.
@@ -348,11 +349,10 @@ func (d *Dumper) bgp4mpTime(rec *Record) []byte {
 	b := d.timeStr(d.ts[:0], rec.Time)
 	if rec.Type == TypeBGP4MPET {
 		b = append(b, '.')
-		us := appendUint(nil, uint64(rec.Microseconds))
-		for i := len(us); i < 6; i++ {
+		for p := uint32(100000); p > 1 && rec.Microseconds < p; p /= 10 {
 			b = append(b, '0')
 		}
-		b = append(b, us...)
+		b = appendUint(b, uint64(rec.Microseconds))
 	}
 	d.ts = b
 	return b
@@ -401,71 +401,85 @@ func (d *Dumper) bgp4mp(rec *Record) error {
 	}
 	kind := bgp4mpKind(rec.Type, m.Local, m.AddPath)
 	ts := d.bgp4mpTime(rec)
-	v6peer := m.AFI == AFIIPv6
 	a := &m.Attrs
-	head := func(b []byte, typ string) []byte {
-		b = append(b, kind...)
-		b = append(b, '|')
-		b = append(b, ts...)
-		b = append(b, typ...)
-		b = appendAddr(b, v6peer, &m.PeerAddr)
-		b = append(b, '|')
-		b = appendUint(b, uint64(m.PeerAS))
-		return append(b, '|')
-	}
-	withdraw := func(ps []Prefix) {
-		for _, p := range ps {
-			b := head(d.buf, "|W|")
-			b = appendPrefix(b, d.prefix(p))
-			if m.AddPath {
-				b = append(b, '|')
-				b = appendUint(b, uint64(p.PathID))
-			}
-			d.buf = append(b, '\n')
-			d.line()
-		}
-	}
-	withdraw(m.Withdrawn)
+	d.withdrawLines(m.Withdrawn, kind, ts, m)
 	for i := range a.Unreach {
 		if a.Unreach[i].Present {
-			withdraw(a.Unreach[i].Prefixes)
+			d.withdrawLines(a.Unreach[i].Prefixes, kind, ts, m)
 		}
 	}
-	announce := func(ps []Prefix, nh func([]byte) []byte, signed bool) {
-		for _, p := range ps {
-			b := head(d.buf, "|A|")
-			b = appendPrefix(b, d.prefix(p))
-			b = append(b, '|')
-			if m.AddPath {
-				b = appendUint(b, uint64(p.PathID))
-				b = append(b, '|')
-			}
-			b = d.pathOrigin(b, a)
-			if d.opt.HumanTime {
-				d.buf = append(b, '\n')
-				d.line()
-				continue
-			}
-			b = append(b, '|')
-			b = nh(b)
-			b = append(b, '|')
-			d.buf = d.tail(b, a, signed)
-			d.line()
-		}
-	}
-	announce(m.NLRI, func(b []byte) []byte { return appendIPv4(b, a.NextHop[:]) }, false)
+	var nh [16]byte
+	copy(nh[:], a.NextHop[:])
+	d.announceLines(m.NLRI, kind, ts, m, &nh, false, false)
 	for i := range a.Reach {
 		r := &a.Reach[i]
-		if !r.Present {
-			continue
-		}
-		if r.AFI == AFIIPv4 {
-			announce(r.Prefixes, func(b []byte) []byte { return appendIPv4(b, r.NextHop[:4]) }, true)
-		} else {
-			announce(r.Prefixes, func(b []byte) []byte { return appendIPv6(b, &r.NextHop) }, false)
+		if r.Present {
+			// bgpdump prints LOCAL_PREF and MED of IPv4 routes in
+			// MP_REACH_NLRI as signed numbers.
+			d.announceLines(r.Prefixes, kind, ts, m, &r.NextHop, r.AFI == AFIIPv6, r.AFI == AFIIPv4)
 		}
 	}
 	return nil
+}
+
+// msgHead appends "KIND|TIME|TYP|PEER|PEER_AS|" for a BGP4MP message line.
+func msgHead(b []byte, kind string, ts []byte, typ string, m *Message) []byte {
+	b = append(b, kind...)
+	b = append(b, '|')
+	b = append(b, ts...)
+	b = append(b, typ...)
+	b = appendAddr(b, m.AFI == AFIIPv6, &m.PeerAddr)
+	b = append(b, '|')
+	b = appendUint(b, uint64(m.PeerAS))
+	return append(b, '|')
+}
+
+func (d *Dumper) withdrawLines(ps []Prefix, kind string, ts []byte, m *Message) {
+	if len(ps) == 0 {
+		return
+	}
+	d.head = msgHead(d.head[:0], kind, ts, "|W|", m)
+	for _, p := range ps {
+		b := append(d.buf, d.head...)
+		b = appendPrefix(b, d.prefix(p))
+		if m.AddPath {
+			b = append(b, '|')
+			b = appendUint(b, uint64(p.PathID))
+		}
+		d.buf = append(b, '\n')
+		d.line()
+	}
+}
+
+// announceLines prints one line per announced prefix. Everything but the
+// prefix (and path id) is the same on each line, so it is formatted once.
+func (d *Dumper) announceLines(ps []Prefix, kind string, ts []byte, m *Message, nh *[16]byte, nhV6, signed bool) {
+	if len(ps) == 0 {
+		return
+	}
+	a := &m.Attrs
+	d.head = msgHead(d.head[:0], kind, ts, "|A|", m)
+	t := append(d.rest[:0], '|')
+	t = d.pathOrigin(t, a)
+	if d.opt.HumanTime {
+		t = append(t, '\n')
+	} else {
+		t = append(t, '|')
+		t = appendAddr(t, nhV6, nh)
+		t = append(t, '|')
+		t = d.tail(t, a, signed)
+	}
+	d.rest = t
+	for _, p := range ps {
+		b := append(d.buf, d.head...)
+		b = appendPrefix(b, d.prefix(p))
+		if m.AddPath {
+			b = append(b, '|')
+			b = appendUint(b, uint64(p.PathID))
+		}
+		d.buf = append(b, d.rest...)
+		d.line()
+	}
 }
 
 func appendAddr(b []byte, v6 bool, a *[16]byte) []byte {
@@ -475,19 +489,25 @@ func appendAddr(b []byte, v6 bool, a *[16]byte) []byte {
 	return appendIPv4(b, a[:4])
 }
 
-// bgp4mpKind names the line kind of a BGP4MP message as bgpdump does.
+// bgp4mpKinds names the line kind of a BGP4MP message as bgpdump does,
+// indexed by ET, LOCAL and ADD-PATH bits.
+var bgp4mpKinds = [8]string{
+	"BGP4MP", "BGP4MP_AP", "BGP4MP_LOCAL", "BGP4MP_LOCAL_AP",
+	"BGP4MP_ET", "BGP4MP_ET_AP", "BGP4MP_ET_LOCAL", "BGP4MP_ET_LOCAL_AP",
+}
+
 func bgp4mpKind(t Type, local, addPath bool) string {
-	k := "BGP4MP"
+	i := 0
 	if t == TypeBGP4MPET {
-		k += "_ET"
+		i |= 4
 	}
 	if local {
-		k += "_LOCAL"
+		i |= 2
 	}
 	if addPath {
-		k += "_AP"
+		i |= 1
 	}
-	return k
+	return bgp4mpKinds[i]
 }
 
 // ---- deprecated type 5

@@ -116,23 +116,23 @@ func (r *Reader) Next() (*Record, error) {
 			if err == io.EOF {
 				err = fmt.Errorf("%w: %d-byte extended header, need 16", ErrTruncated, len(ext))
 			}
-			return nil, &FramingError{Offset: start, Header: &h, Err: err}
+			return nil, &FramingError{Offset: start, Header: h.ptr(), Err: err}
 		}
 		h.Microseconds = binary.BigEndian.Uint32(ext[12:])
 		hlen = 16
 		if h.Length < 4 {
 			r.done = true
-			return nil, &FramingError{Offset: start, Header: &h, Err: fmt.Errorf("%w: BGP4MP_ET length %d is shorter than its microsecond field", ErrLength, h.Length)}
+			return nil, &FramingError{Offset: start, Header: h.ptr(), Err: fmt.Errorf("%w: BGP4MP_ET length %d is shorter than its microsecond field", ErrLength, h.Length)}
 		}
 		h.Length -= 4
 	}
 	if h.Length > MaxRecordLength {
 		r.done = true
-		return nil, &FramingError{Offset: start, Header: &h, Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrLength, h.Length, MaxRecordLength)}
+		return nil, &FramingError{Offset: start, Header: h.ptr(), Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrLength, h.Length, MaxRecordLength)}
 	}
 	if _, err := r.br.Discard(hlen); err != nil {
 		r.done = true
-		return nil, &FramingError{Offset: start, Header: &h, Err: err}
+		return nil, &FramingError{Offset: start, Header: h.ptr(), Err: err}
 	}
 	r.off += int64(hlen)
 	n := int(h.Length)
@@ -145,7 +145,7 @@ func (r *Reader) Next() (*Record, error) {
 			if err == io.EOF {
 				err = fmt.Errorf("%w: %d of %d body bytes before end of input", ErrTruncated, len(b), n)
 			}
-			return nil, &FramingError{Offset: start, Header: &h, Err: err}
+			return nil, &FramingError{Offset: start, Header: h.ptr(), Err: err}
 		}
 		// Discard leaves the peeked bytes in place until the next read.
 		_, _ = r.br.Discard(n)
@@ -154,7 +154,7 @@ func (r *Reader) Next() (*Record, error) {
 		body, err = r.readLarge(n)
 		if err != nil {
 			r.done = true
-			return nil, &FramingError{Offset: start, Header: &h, Err: err}
+			return nil, &FramingError{Offset: start, Header: h.ptr(), Err: err}
 		}
 	}
 	r.off += int64(n)
@@ -198,3 +198,6 @@ func (r *Reader) All() iter.Seq2[*Record, error] {
 		}
 	}
 }
+
+// ptr returns a copy of h on the heap, so that only error paths allocate.
+func (h Header) ptr() *Header { return &h }

@@ -2,16 +2,66 @@ package mrtdump
 
 import "strconv"
 
-func appendUint(dst []byte, v uint64) []byte { return strconv.AppendUint(dst, v, 10) }
+// digitPairs holds "00" to "99" for two-digits-at-a-time formatting.
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// appendUint appends v in decimal. It is the formatter's hot path, so it
+// writes digits in place instead of going through strconv.
+func appendUint(dst []byte, v uint64) []byte {
+	if v < 10 {
+		return append(dst, byte('0'+v))
+	}
+	if v >= 1e19 {
+		return strconv.AppendUint(dst, v, 10)
+	}
+	n := 2
+	for t := uint64(100); n < 19 && v >= t; t *= 10 {
+		n++
+	}
+	l := len(dst)
+	if cap(dst)-l < n {
+		dst = append(dst, make([]byte, n)...)
+	} else {
+		dst = dst[:l+n]
+	}
+	i := l + n
+	for v >= 100 {
+		q := v / 100
+		r := (v - q*100) * 2
+		i -= 2
+		dst[i], dst[i+1] = digitPairs[r], digitPairs[r+1]
+		v = q
+	}
+	if v >= 10 {
+		dst[i-2], dst[i-1] = digitPairs[2*v], digitPairs[2*v+1]
+	} else {
+		dst[i-1] = byte('0' + v)
+	}
+	return dst
+}
 
 // appendIPv4 formats a dotted quad as inet_ntoa does.
 func appendIPv4(dst []byte, a []byte) []byte {
-	dst = appendUint(dst, uint64(a[0]))
-	for _, b := range a[1:4] {
-		dst = append(dst, '.')
-		dst = appendUint(dst, uint64(b))
+	dst = appendByte(dst, a[0])
+	dst = append(dst, '.')
+	dst = appendByte(dst, a[1])
+	dst = append(dst, '.')
+	dst = appendByte(dst, a[2])
+	dst = append(dst, '.')
+	return appendByte(dst, a[3])
+}
+
+func appendByte(dst []byte, b byte) []byte {
+	switch {
+	case b >= 100:
+		r := (b % 100) * 2
+		return append(dst, '0'+b/100, digitPairs[r], digitPairs[r+1])
+	case b >= 10:
+		return append(dst, digitPairs[2*b], digitPairs[2*b+1])
 	}
-	return dst
+	return append(dst, '0'+b)
 }
 
 const hexDigits = "0123456789abcdef"

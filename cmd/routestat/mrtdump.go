@@ -74,7 +74,11 @@ func runMRTDump(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out = f
 	}
 	var sink recordSink
-	if *jsonOut {
+	var sum *mrtdump.Summary
+	if *summary {
+		sum = &mrtdump.Summary{}
+		sink = sum
+	} else if *jsonOut {
 		sink = mrtdump.NewJSONEncoder(out, mrtdump.JSONOptions{Host: *host, IncludeRaw: *raw})
 	} else {
 		sink = mrtdump.NewDumper(out, mrtdump.DumpOptions{
@@ -103,6 +107,10 @@ func runMRTDump(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := sink.Flush(); err != nil {
 		fmt.Fprintf(stderr, "routestat mrtdump: write output: %v\n", err)
 		return 1
+	}
+	if sum != nil {
+		fmt.Fprintf(out, "records %d\nroutes %d\nwithdrawals %d\nstate_changes %d\nother_messages %d\nskipped %d\n",
+			sum.Records, sum.Routes, sum.Withdrawals, sum.StateChanges, sum.Messages, sum.Skipped)
 	}
 	return status
 }

@@ -1,0 +1,80 @@
+# routestat — see README.md. Targets a newcomer can guess:
+#   make run     build and run the main job on embedded defaults
+#   make test    install missing test tools (as root), go vet, go test -race
+#   make bench   benchmarks, including routestat mrtdump vs bgpdump
+#   make fuzz    run every fuzz target for FUZZTIME each
+#   make lint    gofmt and go vet
+#   make build   build bin/routestat
+
+GO       ?= go
+BIN      := bin/routestat
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+FUZZTIME ?= 1m
+
+# Shared design notes and real test data live beside the checkout.
+ROUTESTAT_SHARED ?= $(abspath $(CURDIR)/../shared)
+export ROUTESTAT_SHARED
+
+# Debian packages the test suite runs against: bgpdump is the reference
+# dumper, python3-mrtparse a second, independent MRT reader.
+APT_PACKAGES := bgpdump python3-mrtparse
+
+.PHONY: all build run test deps bench fuzz lint clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/routestat
+
+run: build
+	@./$(BIN) version
+	@./$(BIN) help
+	@echo
+	@echo '$$ routestat mrtdump -m mrtdump/testdata/sample/updates.sample.gz'
+	@./$(BIN) mrtdump -m mrtdump/testdata/sample/updates.sample.gz
+	@if [ -d "$(ROUTESTAT_SHARED)/testdata/mrt" ]; then \
+	  f="$(ROUTESTAT_SHARED)/testdata/mrt/incident-youtube-2008/updates.20080224.2056.bz2"; \
+	  echo; echo "\$$ routestat mrtdump -m $$f | grep 208.65.153.0/24 | head"; \
+	  ./$(BIN) mrtdump -m "$$f" | grep '|208.65.153.0/24' | head; \
+	fi
+
+# deps installs what the tests need when it is missing and we may (root).
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "warning: missing Debian packages:$$missing (run make test as root, or apt-get install them)"; \
+	  fi; \
+	fi
+	$(GO) mod download
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -timeout 30m ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	./scripts/bench-mrtdump.sh
+
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "== $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin
