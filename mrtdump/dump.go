@@ -307,6 +307,20 @@ func (d *Dumper) tableDump(rec *Record) error {
 	if err := DecodeTableDumpV1(rec.Body, rec.Subtype, &d.td); err != nil {
 		return err
 	}
+	for {
+		d.tableDumpLine(rec)
+		if !d.opt.Fix {
+			// bgpdump prints the first entry of a batched record only.
+			return nil
+		}
+		more, err := d.td.NextEntry()
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+func (d *Dumper) tableDumpLine(rec *Record) {
 	d.at.parse(d.td.Attrs, d.td.ASNSize, false, d.opt.Fix)
 	t := rec.Time
 	if d.opt.ChangeTime {
@@ -333,14 +347,13 @@ func (d *Dumper) tableDump(rec *Record) error {
 	if d.opt.HumanTime {
 		d.buf = append(b, '\n')
 		d.line()
-		return nil
+		return
 	}
 	b = append(b, '|')
 	b = d.ribNextHop(b, &d.at)
 	b = append(b, '|')
 	d.buf = d.tail(b, &d.at, false)
 	d.line()
-	return nil
 }
 
 // ---- BGP4MP

@@ -3,6 +3,7 @@ package mrtdump
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -54,23 +55,33 @@ var bgpdumpStopsEarly = map[string]bool{
 func TestGoldenBgpdump(t *testing.T) {
 	root, files := testMRTFiles(t)
 	for _, rel := range files {
-		t.Run(rel, func(t *testing.T) {
-			path := filepath.Join(root, rel)
-			got, framing, _ := dumpAll(t, testOpenMRT(t, path), DumpOptions{})
-			want := testReference(t, path)
-			if bgpdumpStopsEarly[rel] {
-				if framing == nil {
-					t.Errorf("damaged file read without a framing error")
-				}
-				if !bytes.HasPrefix(got, want) {
-					t.Fatalf("output does not begin with bgpdump's %d lines:\n%s", bytes.Count(want, []byte("\n")), firstDiff(want, got))
-				}
-				return
-			}
-			if !bytes.Equal(got, want) {
-				t.Fatalf("output differs from bgpdump -m:\n%s", firstDiff(want, got))
-			}
-		})
+		for _, resync := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/resync=%v", rel, resync), func(t *testing.T) {
+				path := filepath.Join(root, rel)
+				r := testOpenMRT(t, path)
+				r.Resync = resync
+				got, framing, _ := dumpAll(t, r, DumpOptions{})
+				want := testReference(t, path)
+				checkGolden(t, rel, got, want, framing, resync)
+			})
+		}
+	}
+}
+
+// checkGolden compares a dump with bgpdump's reference.
+func checkGolden(t *testing.T, rel string, got, want []byte, framing error, resync bool) {
+	t.Helper()
+	if bgpdumpStopsEarly[rel] {
+		if framing == nil && !resync {
+			t.Errorf("damaged file read without a framing error")
+		}
+		if !bytes.HasPrefix(got, want) {
+			t.Fatalf("output does not begin with bgpdump's %d lines:\n%s", bytes.Count(want, []byte("\n")), firstDiff(want, got))
+		}
+		return
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("output differs from bgpdump -m:\n%s", firstDiff(want, got))
 	}
 }
 

@@ -41,34 +41,58 @@ var ErrTruncated = errors.New("truncated record")
 // ErrLength reports a record whose declared length cannot be right.
 var ErrLength = errors.New("implausible record length")
 
-// FramingError is returned by Reader.Next when the stream cannot be framed any
-// further: a short header, a body cut short by the end of the input, an
-// implausible length, or a read error from the underlying (decompressing)
-// reader. The Reader stops after it.
+// FramingError is returned by Reader.Next when the stream cannot be framed:
+// a short header, a body cut short by the end of the input, an implausible
+// header, or a read error from the underlying (decompressing) reader.
+// Without Resync the Reader stops after it. With Resync, a FramingError with
+// Resumed set reports bytes skipped to reach the next plausible record, and
+// reading goes on.
 type FramingError struct {
 	Offset int64 // where the broken record starts
 	Header *Header
 	Err    error
+	// Resumed is set when the Reader found a plausible record further on;
+	// Skipped bytes were passed over to reach it.
+	Resumed bool
+	Skipped int64
 }
 
 func (e *FramingError) Error() string {
+	var msg string
 	if e.Header != nil {
-		return fmt.Sprintf("record at byte offset %d (%s/%d, length %d): %v", e.Offset, e.Header.Type, e.Header.Subtype, e.Header.Length, e.Err)
+		msg = fmt.Sprintf("record at byte offset %d (%s/%d, length %d): %v", e.Offset, e.Header.Type, e.Header.Subtype, e.Header.Length, e.Err)
+	} else {
+		msg = fmt.Sprintf("record at byte offset %d: %v", e.Offset, e.Err)
 	}
-	return fmt.Sprintf("record at byte offset %d: %v", e.Offset, e.Err)
+	if e.Resumed {
+		msg += fmt.Sprintf("; skipped %d bytes to the next plausible record at offset %d", e.Skipped, e.Offset+e.Skipped)
+	}
+	return msg
 }
 
 func (e *FramingError) Unwrap() error { return e.Err }
+
+// ErrImplausible reports a header that cannot start a real record: an
+// unknown type or subtype, or a length no producer writes.
+var ErrImplausible = errors.New("implausible record header")
 
 // Reader frames MRT records from a byte stream. It reads through a large
 // buffer and returns bodies that alias it, so reading allocates only for
 // records larger than the buffer.
 type Reader struct {
-	br   *bufio.Reader
-	off  int64
-	rec  Record
-	big  []byte
-	done bool
+	// Resync makes the Reader recover from damaged framing: a header that
+	// cannot be real (see ErrImplausible) is reported and the Reader scans
+	// forward for the next plausible record instead of stopping. It also
+	// repairs the early RIS TABLE_DUMP files whose records declare a length
+	// 4 bytes short. A real file never needs it; bgpdump does not do it.
+	Resync bool
+
+	br       *bufio.Reader
+	off      int64
+	rec      Record
+	big      []byte
+	done     bool
+	lastTime uint32
 }
 
 const readerBufSize = 1 << 20
@@ -82,9 +106,50 @@ func NewReader(r io.Reader) *Reader {
 // Offset returns the byte offset of the next record.
 func (r *Reader) Offset() int64 { return r.off }
 
+// parseHeader decodes a 12-byte common header.
+func parseHeader(b []byte, off int64) Header {
+	return Header{
+		Offset:  off,
+		Time:    binary.BigEndian.Uint32(b[0:]),
+		Type:    Type(binary.BigEndian.Uint16(b[4:])),
+		Subtype: binary.BigEndian.Uint16(b[6:]),
+		Length:  binary.BigEndian.Uint32(b[8:]),
+	}
+}
+
+// maxResyncLength bounds the length of a record the Reader resumes at.
+const maxResyncLength = 16 << 20
+
+// plausible reports whether h could start a real record: a known type and
+// subtype and a sane length. With near, its time must also lie within a
+// month of the last record read: a candidate found by scanning damaged
+// bytes needs that extra evidence.
+func (r *Reader) plausible(h Header, near bool) bool {
+	if h.Length > maxResyncLength {
+		return false
+	}
+	if near && r.lastTime != 0 {
+		d := int64(h.Time) - int64(r.lastTime)
+		if d < -31*86400 || d > 31*86400 {
+			return false
+		}
+	}
+	switch h.Type {
+	case TypeBGP:
+		return h.Subtype <= 7 || h.Subtype == 133
+	case TypeTableDump:
+		return h.Subtype >= 1 && h.Subtype <= 4
+	case TypeTableDumpV2:
+		return h.Subtype >= 1 && h.Subtype <= 12 && h.Subtype != 7
+	case TypeBGP4MP, TypeBGP4MPET:
+		return h.Subtype <= 11 && (h.Type == TypeBGP4MP || h.Length >= 4)
+	}
+	return false
+}
+
 // Next returns the next record. It returns io.EOF at a clean end of input and
 // a *FramingError when the input ends inside a record or cannot be framed;
-// after either, it keeps returning io.EOF.
+// after that it keeps returning io.EOF unless the error says Resumed.
 func (r *Reader) Next() (*Record, error) {
 	if r.done {
 		return nil, io.EOF
@@ -101,12 +166,9 @@ func (r *Reader) Next() (*Record, error) {
 		}
 		return nil, &FramingError{Offset: start, Err: err}
 	}
-	h := Header{
-		Offset:  start,
-		Time:    binary.BigEndian.Uint32(hdr[0:]),
-		Type:    Type(binary.BigEndian.Uint16(hdr[4:])),
-		Subtype: binary.BigEndian.Uint16(hdr[6:]),
-		Length:  binary.BigEndian.Uint32(hdr[8:]),
+	h := parseHeader(hdr, start)
+	if r.Resync && !r.plausible(h, false) {
+		return nil, r.resync(h)
 	}
 	hlen := 12
 	if h.Type == TypeBGP4MPET {
@@ -130,12 +192,15 @@ func (r *Reader) Next() (*Record, error) {
 		r.done = true
 		return nil, &FramingError{Offset: start, Header: h.ptr(), Err: fmt.Errorf("%w: %d bytes exceeds %d", ErrLength, h.Length, MaxRecordLength)}
 	}
+	n := int(h.Length)
+	if r.Resync && h.Type == TypeTableDump {
+		n += r.shortTableDump(hlen + n)
+	}
 	if _, err := r.br.Discard(hlen); err != nil {
 		r.done = true
 		return nil, &FramingError{Offset: start, Header: h.ptr(), Err: err}
 	}
 	r.off += int64(hlen)
-	n := int(h.Length)
 	var body []byte
 	if n <= r.br.Size() {
 		b, err := r.br.Peek(n)
@@ -158,8 +223,71 @@ func (r *Reader) Next() (*Record, error) {
 		}
 	}
 	r.off += int64(n)
+	r.lastTime = h.Time
 	r.rec = Record{Header: h, Body: body}
 	return &r.rec, nil
+}
+
+// shortTableDump detects a TABLE_DUMP record from RIS's first producer,
+// which declared each record 4 bytes shorter than it wrote: when the header
+// after the declared end is implausible but one 4 bytes later is not, it
+// returns 4, the bytes to add to the body.
+func (r *Reader) shortTableDump(end int) int {
+	b, _ := r.br.Peek(end + 4 + 12)
+	switch {
+	case len(b) == end+4:
+		return 4 // the input ends 4 bytes after the declared end
+	case len(b) < end+16:
+		return 0
+	case r.plausible(parseHeader(b[end:], 0), true):
+		return 0
+	case r.plausible(parseHeader(b[end+4:], 0), true):
+		return 4
+	}
+	return 0
+}
+
+// resync scans forward from a header that cannot be real to the next offset
+// where a plausible header is followed by another plausible header (or the
+// end of the input), and reports what it skipped.
+func (r *Reader) resync(bad Header) error {
+	start := r.off
+	skipped := int64(0)
+	const limit = 256 << 20
+	for skipped < limit {
+		// Step one byte, then look at every offset of the buffered window.
+		if _, err := r.br.Discard(1); err != nil {
+			break
+		}
+		skipped++
+		win, _ := r.br.Peek(r.br.Size())
+		for i := 0; i+12 <= len(win); i++ {
+			h := parseHeader(win[i:], 0)
+			if !r.plausible(h, true) {
+				continue
+			}
+			next := i + 12 + int(h.Length) // an ET field is counted in Length
+			switch {
+			case next == len(win) && len(win) < r.br.Size():
+				// the record ends exactly at the end of the input
+			case next+12 <= len(win) && r.plausible(parseHeader(win[next:], 0), true):
+			default:
+				continue
+			}
+			_, _ = r.br.Discard(i)
+			skipped += int64(i)
+			r.off = start + skipped
+			return &FramingError{Offset: start, Header: bad.ptr(), Err: ErrImplausible, Resumed: true, Skipped: skipped}
+		}
+		if len(win) < 12 {
+			break
+		}
+		_, _ = r.br.Discard(len(win) - 11)
+		skipped += int64(len(win) - 11)
+	}
+	r.done = true
+	r.off = start + skipped
+	return &FramingError{Offset: start, Header: bad.ptr(), Err: fmt.Errorf("%w; no plausible record in the %d bytes after it", ErrImplausible, skipped)}
 }
 
 // readLarge reads a body larger than the buffer, growing its own buffer only

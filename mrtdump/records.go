@@ -97,8 +97,9 @@ func ribFamily(sub uint16) (v6 bool, safi uint8, addPath bool, ok bool) {
 	return false, 0, false, false
 }
 
-// decodeRIB decodes a RIB record into r, reusing its storage.
-func decodeRIB(body []byte, sub uint16, r *RIB) error {
+// DecodeRIB decodes a TABLE_DUMP_V2 RIB record of the given subtype into r,
+// reusing r's storage. On error, r holds the entries decoded before it.
+func DecodeRIB(body []byte, sub uint16, r *RIB) error {
 	v6, safi, addPath, ok := ribFamily(sub)
 	if !ok {
 		return fmt.Errorf("%w: TABLE_DUMP_V2 subtype %d", ErrUnsupported, sub)
@@ -145,9 +146,14 @@ type TableDumpV1 struct {
 	PeerAS         uint32
 	ASNSize        int
 	Attrs          []byte
+	// Rest holds bytes after the entry. RIS's first producer (2000)
+	// batched further entries there, each without view and sequence; see
+	// NextEntry.
+	Rest []byte
 }
 
-func decodeTableDumpV1(body []byte, sub uint16, t *TableDumpV1) error {
+// DecodeTableDumpV1 decodes a legacy TABLE_DUMP record of the given subtype.
+func DecodeTableDumpV1(body []byte, sub uint16, t *TableDumpV1) error {
 	var v6 bool
 	switch sub {
 	case SubTableDumpIPv4:
@@ -164,18 +170,31 @@ func decodeTableDumpV1(body []byte, sub uint16, t *TableDumpV1) error {
 	s := stream{b: body}
 	t.View = s.getw()
 	t.Sequence = s.getw()
-	t.Prefix = Prefix{IPv6: v6}
+	t.Prefix.IPv6, t.PeerIPv6 = v6, v6
+	return t.entry(&s)
+}
+
+// NextEntry decodes the next batched entry from Rest. It returns false when
+// Rest is empty.
+func (t *TableDumpV1) NextEntry() (bool, error) {
+	if len(t.Rest) == 0 {
+		return false, nil
+	}
+	s := stream{b: t.Rest}
+	return true, t.entry(&s)
+}
+
+func (t *TableDumpV1) entry(s *stream) error {
+	v6 := t.Prefix.IPv6
+	t.Prefix.Addr, t.PeerAddr = [16]byte{}, [16]byte{}
 	if v6 {
 		t.Prefix.Addr = s.get16()
 	} else {
-		t.Prefix.Addr = [16]byte{}
 		s.getInto(t.Prefix.Addr[:4])
 	}
 	t.Prefix.Bits = s.getc()
 	t.Status = s.getc()
 	t.OriginatedTime = s.getl()
-	t.PeerIPv6 = v6
-	t.PeerAddr = [16]byte{}
 	if v6 {
 		t.PeerAddr = s.get16()
 	} else {
@@ -184,7 +203,9 @@ func decodeTableDumpV1(body []byte, sub uint16, t *TableDumpV1) error {
 	t.PeerAS = s.asn(t.ASNSize)
 	n := int(s.getw())
 	t.Attrs = s.get(n)
+	t.Rest = s.b[s.pos:]
 	if len(t.Attrs) < n {
+		t.Rest = nil
 		return fmt.Errorf("%w: TABLE_DUMP entry: %d attribute bytes declared, %d left", ErrMalformed, n, len(t.Attrs))
 	}
 	return nil
@@ -205,10 +226,10 @@ type StateChange struct {
 	OldState, NewState uint16
 }
 
-// decodeStateChange decodes a BGP4MP state change with bgpdump's length
+// DecodeStateChange decodes a BGP4MP state change with bgpdump's length
 // rules, including Zebra's short 8-byte form that lacks interface, family
 // and addresses.
-func decodeStateChange(body []byte, asnSize int, sc *StateChange) error {
+func DecodeStateChange(body []byte, asnSize int, sc *StateChange) error {
 	s := stream{b: body}
 	*sc = StateChange{}
 	sc.PeerAS = s.asn(asnSize)
@@ -285,8 +306,16 @@ func bgp4mpMessageKind(sub uint16) (as4, local, addPath, ok bool) {
 
 var bgpMarker = [16]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
-// decodeMessage decodes a BGP4MP MESSAGE-family record into m, reusing its
-// storage. fix selects RFC-correct next-hop parsing over bgpdump's.
+// DecodeMessage decodes a BGP4MP or BGP4MP_ET MESSAGE-family record (any of
+// the AS4, LOCAL and ADD-PATH subtypes) into m, reusing m's storage. MP next
+// hops are read at their declared length and over-long prefixes end an NLRI
+// list with a warning in m.Attrs.Warnings.
+func DecodeMessage(body []byte, sub uint16, m *Message) error {
+	return decodeMessage(body, sub, m, true)
+}
+
+// decodeMessage is DecodeMessage with a choice: fix false reproduces
+// bgpdump's reading of MP next hops and over-long prefixes.
 func decodeMessage(body []byte, sub uint16, m *Message, fix bool) error {
 	as4, local, addPath, ok := bgp4mpMessageKind(sub)
 	if !ok {
@@ -358,9 +387,11 @@ func parseUpdate(s *stream, m *Message, asnSize int, addPath, fix bool) {
 	}
 }
 
-// decodeBGP5 decodes a deprecated type-5 UPDATE or KEEPALIVE: 2-byte source
-// AS, source IPv4, 2-byte destination AS, destination IPv4, then an UPDATE
-// body without BGP header.
+// DecodeBGP5 decodes a deprecated type-5 UPDATE: 2-byte source AS, source
+// IPv4, 2-byte destination AS, destination IPv4, then an UPDATE body without
+// BGP header.
+func DecodeBGP5(body []byte, m *Message) { decodeBGP5(body, m, true) }
+
 func decodeBGP5(body []byte, m *Message, fix bool) {
 	s := stream{b: body}
 	*m = Message{Withdrawn: m.Withdrawn[:0], NLRI: m.NLRI[:0], Attrs: m.Attrs}

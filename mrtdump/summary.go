@@ -67,9 +67,14 @@ func (s *Summary) record(rec *Record) error {
 		if err := DecodeTableDumpV1(rec.Body, rec.Subtype, &s.td); err != nil {
 			return err
 		}
-		s.at.Parse(s.td.Attrs, s.td.ASNSize, false)
-		s.Routes++
-		return nil
+		for {
+			s.at.Parse(s.td.Attrs, s.td.ASNSize, false)
+			s.Routes++
+			more, err := s.td.NextEntry()
+			if err != nil || !more {
+				return err
+			}
+		}
 	case TypeBGP4MP, TypeBGP4MPET:
 		switch rec.Subtype {
 		case SubStateChange, SubStateChangeAS4:

@@ -90,7 +90,7 @@ func runMRTDump(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	status := 0
 	for _, name := range fs.Args() {
-		st, err := dumpFile(name, stdin, sink, stderr, *verbose, *quiet)
+		st, err := dumpFile(name, stdin, sink, stderr, !*stop, *verbose, *quiet)
 		if err != nil {
 			if errors.Is(err, errOutput) {
 				fmt.Fprintf(stderr, "routestat mrtdump: %v\n", err)
@@ -125,13 +125,14 @@ type fileStats struct {
 // maxReported bounds the skipped records reported per file without -v.
 const maxReported = 5
 
-func dumpFile(name string, stdin io.Reader, sink recordSink, stderr io.Writer, verbose, quiet bool) (fileStats, error) {
+func dumpFile(name string, stdin io.Reader, sink recordSink, stderr io.Writer, resync, verbose, quiet bool) (fileStats, error) {
 	var st fileStats
 	f, err := mrtdump.Open(name, stdin)
 	if err != nil {
 		return st, err
 	}
 	defer f.Close()
+	f.Resync = resync
 	errw := bufio.NewWriter(stderr)
 	defer errw.Flush()
 	for {
@@ -141,6 +142,11 @@ func dumpFile(name string, stdin io.Reader, sink recordSink, stderr io.Writer, v
 		}
 		if err != nil {
 			st.damaged = true
+			var fe *mrtdump.FramingError
+			if errors.As(err, &fe) && fe.Resumed {
+				fmt.Fprintf(errw, "routestat mrtdump: %s: %v\n", name, err)
+				continue
+			}
 			fmt.Fprintf(errw, "routestat mrtdump: %s: %v; stopped reading\n", name, err)
 			break
 		}
