@@ -54,6 +54,8 @@ type Dumper struct {
 	at  Attrs
 	// scratch buffers for the parts shared by a message's lines
 	ts, head, rest []byte
+	// batch makes the Dumper keep all output in buf, for ParallelPrinter.
+	batch bool
 }
 
 // NewDumper returns a Dumper writing to w. Output is buffered: call Flush.
@@ -75,7 +77,7 @@ func (d *Dumper) Flush() error {
 
 func (d *Dumper) line() {
 	d.stats.Lines++
-	if len(d.buf) >= 224<<10 {
+	if len(d.buf) >= 224<<10 && !d.batch {
 		d.Flush()
 	}
 }

@@ -19,7 +19,7 @@ type RecordPrinter interface {
 // records (the TABLE_DUMP_V2 PEER_INDEX_TABLE) is handed from batch to batch.
 type ParallelPrinter struct {
 	w      io.Writer
-	newP   func(io.Writer) batchPrinter
+	newP   func() batchPrinter
 	cur    *batch
 	peers  *PeerIndexTable // the table the current batch starts with
 	next   *PeerIndexTable // the table the next batch starts with
@@ -35,11 +35,12 @@ type ParallelPrinter struct {
 	closed bool
 }
 
-// batchPrinter is a printer that can start from a given peer table.
+// batchPrinter is a printer that prints a batch into a buffer of its own,
+// starting from a given peer table.
 type batchPrinter interface {
-	RecordPrinter
-	setPeers(*PeerIndexTable)
-	statsAdd(*DumpStats)
+	Record(*Record) error
+	startBatch(out []byte, peers *PeerIndexTable)
+	endBatch(*DumpStats) []byte
 }
 
 type batch struct {
@@ -52,18 +53,24 @@ type batch struct {
 	ready chan struct{}
 }
 
+// A batch holds up to batchBytes of records (their output is a few times
+// larger) or batchRecords records.
 const (
-	batchBytes   = 1 << 20
-	batchRecords = 8192
+	batchBytes   = 256 << 10
+	batchRecords = 4096
 )
 
 // NewParallelDumper returns a ParallelPrinter that prints as a Dumper with
 // opt does, on workers goroutines (GOMAXPROCS when workers < 1).
 func NewParallelDumper(w io.Writer, opt DumpOptions, workers int) *ParallelPrinter {
-	return newParallel(w, workers, func(bw io.Writer) batchPrinter { return NewDumper(bw, opt) })
+	return newParallel(w, workers, func() batchPrinter {
+		d := NewDumper(nil, opt)
+		d.batch = true
+		return d
+	})
 }
 
-func newParallel(w io.Writer, workers int, newP func(io.Writer) batchPrinter) *ParallelPrinter {
+func newParallel(w io.Writer, workers int, newP func() batchPrinter) *ParallelPrinter {
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -85,21 +92,16 @@ func newParallel(w io.Writer, workers int, newP func(io.Writer) batchPrinter) *P
 
 func (p *ParallelPrinter) worker() {
 	defer p.wg.Done()
-	var out sliceWriter
-	pr := p.newP(&out)
+	pr := p.newP()
 	for b := range p.work {
-		out.b = b.out[:0]
-		pr.setPeers(b.peers)
+		pr.startBatch(b.out[:0], b.peers)
 		b.errs = b.errs[:0]
 		for i := range b.recs {
 			if err := pr.Record(&b.recs[i]); err != nil {
 				b.errs = append(b.errs, err)
 			}
 		}
-		_ = pr.Flush()
-		b.out = out.b
-		b.stats = DumpStats{}
-		pr.statsAdd(&b.stats)
+		b.out = pr.endBatch(&b.stats)
 		close(b.ready)
 	}
 }
@@ -156,7 +158,7 @@ func (p *ParallelPrinter) newBatch() *batch {
 	case b = <-p.free:
 		b.data, b.recs = b.data[:0], b.recs[:0]
 	default:
-		b = &batch{data: make([]byte, 0, batchBytes+64<<10)}
+		b = &batch{data: make([]byte, 0, batchBytes+64<<10), out: make([]byte, 0, 4*batchBytes)}
 	}
 	b.ready = make(chan struct{})
 	b.peers = p.peers
@@ -224,16 +226,13 @@ func (p *ParallelPrinter) Stats() DumpStats {
 	return p.stats
 }
 
-type sliceWriter struct{ b []byte }
-
-func (s *sliceWriter) Write(p []byte) (int, error) {
-	s.b = append(s.b, p...)
-	return len(p), nil
+func (d *Dumper) startBatch(out []byte, peers *PeerIndexTable) {
+	d.buf, d.peers, d.stats = out, peers, DumpStats{}
 }
 
-func (d *Dumper) setPeers(t *PeerIndexTable) { d.peers = t }
-
-func (d *Dumper) statsAdd(s *DumpStats) {
+func (d *Dumper) endBatch(s *DumpStats) []byte {
 	*s = d.stats
-	d.stats = DumpStats{}
+	out := d.buf
+	d.buf = nil
+	return out
 }
