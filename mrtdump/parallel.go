@@ -33,6 +33,8 @@ type ParallelPrinter struct {
 	werr   error
 	stats  DumpStats
 	closed bool
+
+	batches, maxBatches int
 }
 
 // batchPrinter is a printer that prints a batch into a buffer of its own,
@@ -79,8 +81,10 @@ func newParallel(w io.Writer, workers int, newP func() batchPrinter) *ParallelPr
 		newP:  newP,
 		queue: make(chan *batch, 2*workers),
 		work:  make(chan *batch, 2*workers),
-		free:  make(chan *batch, 3*workers),
+		free:  make(chan *batch, 3*workers+2),
 		done:  make(chan struct{}),
+
+		maxBatches: 3*workers + 2,
 	}
 	for range workers {
 		p.wg.Add(1)
@@ -120,10 +124,7 @@ func (p *ParallelPrinter) writer() {
 		p.stats.Skipped += b.stats.Skipped
 		p.stats.Silent += b.stats.Silent
 		p.mu.Unlock()
-		select {
-		case p.free <- b:
-		default:
-		}
+		p.free <- b
 	}
 }
 
@@ -152,14 +153,21 @@ func (p *ParallelPrinter) Record(rec *Record) error {
 // pendingPeers remembers the peer table the next batch starts with.
 func (p *ParallelPrinter) pendingPeers(t *PeerIndexTable) { p.next = t }
 
+// newBatch reuses a written batch, or allocates one while fewer than
+// maxBatches exist; past that it waits, which bounds memory.
 func (p *ParallelPrinter) newBatch() *batch {
 	var b *batch
 	select {
 	case b = <-p.free:
-		b.data, b.recs = b.data[:0], b.recs[:0]
 	default:
-		b = &batch{data: make([]byte, 0, batchBytes+64<<10), out: make([]byte, 0, 4*batchBytes)}
+		if p.batches < p.maxBatches {
+			p.batches++
+			b = &batch{data: make([]byte, 0, batchBytes+64<<10), out: make([]byte, 0, 4*batchBytes)}
+		} else {
+			b = <-p.free
+		}
 	}
+	b.data, b.recs = b.data[:0], b.recs[:0]
 	b.ready = make(chan struct{})
 	b.peers = p.peers
 	return b
