@@ -91,7 +91,7 @@ func mpIndex(afi uint16, safi uint8) int {
 const mpSlots = 6
 
 // Attrs holds decoded BGP path attributes. Byte slices alias the record.
-// A zero Attrs is not ready for use; Decode attributes with ParseAttrs.
+// A zero Attrs is not ready for use; Decode attributes with Attrs.Parse.
 type Attrs struct {
 	// Flags has bit t set when an attribute of type t (1..63) was present.
 	Flags uint64

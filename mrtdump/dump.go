@@ -414,7 +414,7 @@ func (d *Dumper) bgp4mp(rec *Record) error {
 	default:
 		return fmt.Errorf("%w: unknown BGP message type %d", ErrMalformed, m.Type)
 	}
-	kind := bgp4mpKind(rec.Type, m.Local, m.AddPath)
+	kind := bgp4mpKind(rec.Type, m.Local && !m.AddPath, m.AddPath)
 	ts := d.bgp4mpTime(rec)
 	a := &m.Attrs
 	d.withdrawLines(m.Withdrawn, kind, ts, m)
@@ -443,6 +443,14 @@ func msgHead(b []byte, kind string, ts []byte, typ string, m *Message) []byte {
 	b = append(b, '|')
 	b = append(b, ts...)
 	b = append(b, typ...)
+	if m.Local && m.AddPath {
+		// bgpdump 1.6.2 reads the LOCAL_ADDPATH subtypes as plain ADD-PATH
+		// ones with the two sides swapped: it prints the local side.
+		b = appendAddr(b, m.AFI == AFIIPv6, &m.LocalAddr)
+		b = append(b, '|')
+		b = appendUint(b, uint64(m.LocalAS))
+		return append(b, '|')
+	}
 	b = appendAddr(b, m.AFI == AFIIPv6, &m.PeerAddr)
 	b = append(b, '|')
 	b = appendUint(b, uint64(m.PeerAS))
