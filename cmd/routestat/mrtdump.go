@@ -43,6 +43,8 @@ func runMRTDump(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		verbose  = fs.Bool("v", false, "report every record that could not be decoded on standard error")
 		strict   = fs.Bool("strict", false, "exit with status 1 when any input is damaged or a record could not be decoded")
 		quiet    = fs.Bool("q", false, "do not print the per-file summary of skipped records")
+		stop     = fs.Bool("stop-at-damage", false, "stop reading a file at its first damaged record header instead of resynchronising past it")
+		summary  = fs.Bool("summary", false, "decode everything but print only counts of records, routes, withdrawals and state changes")
 	)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, mrtdumpUsage)
