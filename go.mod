@@ -9,3 +9,5 @@ require (
 	github.com/klauspost/pgzip v1.3.0
 	github.com/ulikunitz/xz v0.5.17
 )
+
+require github.com/osrg/gobgp/v3 v3.37.0

@@ -1,9 +1,7 @@
 package mrtdump
 
 import (
-	"bufio"
 	"bytes"
-	"compress/bzip2"
 	"compress/gzip"
 	"io"
 	"io/fs"
@@ -60,25 +58,12 @@ func testMRTFiles(t testing.TB) (root string, files []string) {
 // testOpenMRT opens an MRT file, decompressing it by magic bytes.
 func testOpenMRT(t testing.TB, path string) *Reader {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	br := bufio.NewReaderSize(f, 1<<16)
-	magic, _ := br.Peek(3)
-	var r io.Reader = br
-	switch {
-	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r = zr
-	case bytes.HasPrefix(magic, []byte("BZh")):
-		r = bzip2.NewReader(br)
-	}
-	return NewReader(r)
+	return f.Reader
 }
 
 // testReference returns bgpdump's -m output for a shared file.
