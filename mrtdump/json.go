@@ -18,10 +18,17 @@ type JSONOptions struct {
 	// IncludeRaw adds "raw", the whole BGP message in upper-case hex, to
 	// objects made from BGP4MP messages (as RIS Live's includeRaw does).
 	IncludeRaw bool
+	// SplitRoutes writes an UPDATE as one object per withdrawn prefix and
+	// one per announced prefix (each with the UPDATE's attributes), in the
+	// order bgpdump prints them, instead of one object per message as RIS
+	// Live does. An UPDATE without prefixes (End-of-RIB) then writes
+	// nothing.
+	SplitRoutes bool
 }
 
 // JSONEncoder writes MRT records as newline-delimited JSON, one object per
-// BGP message, state change or RIB entry, in the shape of the "data" of a
+// BGP message (or, with SplitRoutes, per route), state change or RIB
+// entry, in the shape of the "data" of a
 // RIS Live ris_message: "timestamp" (float seconds), "peer", "peer_asn" (a
 // string), "id", "host", "type" ("UPDATE", "OPEN", "NOTIFICATION",
 // "KEEPALIVE", "ROUTE_REFRESH" or "RIS_PEER_STATE") and, for an UPDATE,
@@ -463,6 +470,10 @@ func (e *JSONEncoder) message(rec *Record, peer netip.Addr) error {
 	if m.Type == MsgNotification && len(m.Raw) < 21 {
 		return fmt.Errorf("%w: NOTIFICATION of %d bytes", ErrMalformed, len(m.Raw))
 	}
+	if m.Type == MsgUpdate && e.opt.SplitRoutes {
+		e.splitUpdate(rec, peer)
+		return nil
+	}
 	e.head(rec.Time, rec.Microseconds, peer, m.PeerAS, msgTypeNames[m.Type])
 	b := e.b
 	if m.Local {
@@ -484,14 +495,94 @@ func (e *JSONEncoder) message(rec *Record, peer netip.Addr) error {
 		b = appendHex(b, m.Raw[21:])
 		b = append(b, `"}`...)
 	}
-	if e.opt.IncludeRaw && len(m.Raw) > 0 {
-		b = append(b, `,"raw":"`...)
-		b = appendHex(b, m.Raw)
-		b = append(b, '"')
-	}
 	e.b = b
-	e.emit()
+	e.finish(m)
 	return nil
+}
+
+// finish adds "raw" when asked for and writes the object.
+func (e *JSONEncoder) finish(m *Message) {
+	if e.opt.IncludeRaw && len(m.Raw) > 0 {
+		e.b = append(e.b, `,"raw":"`...)
+		e.b = appendHex(e.b, m.Raw)
+		e.b = append(e.b, '"')
+	}
+	e.emit()
+}
+
+// splitUpdate writes an UPDATE as one object per withdrawn prefix, then one
+// per announced prefix.
+func (e *JSONEncoder) splitUpdate(rec *Record, peer netip.Addr) {
+	m := &e.msg
+	a := &m.Attrs
+	start := func() {
+		e.head(rec.Time, rec.Microseconds, peer, m.PeerAS, "UPDATE")
+		if m.Local {
+			e.b = append(e.b, `,"direction":"sent"`...)
+		}
+	}
+	withdraw := func(ps []Prefix) {
+		for i := range ps {
+			if !ps[i].Valid() {
+				continue
+			}
+			start()
+			b := append(e.b, `,"path":[],"community":[],"announcements":[],"withdrawals":`...)
+			b = appendPrefixes(b, ps[i:i+1], false)
+			if m.AddPath {
+				b = append(b, `,"withdrawal_path_ids":[`...)
+				b = appendUint(b, uint64(ps[i].PathID))
+				b = append(b, ']')
+			}
+			e.b = b
+			e.finish(m)
+		}
+	}
+	announce := func(nh netip.Addr, hasNH bool, ll netip.Addr, ps []Prefix) {
+		for i := range ps {
+			if !ps[i].Valid() {
+				continue
+			}
+			start()
+			b := e.pathAttrs(e.b, a)
+			b = append(b, `,"announcements":[`...)
+			b = appendAnnouncement(b, nh, hasNH, ps[i:i+1], m.AddPath)
+			if ll.IsValid() {
+				b = appendAnnouncement(append(b, ','), ll, true, ps[i:i+1], m.AddPath)
+			}
+			e.b = append(b, `],"withdrawals":[]`...)
+			e.finish(m)
+		}
+	}
+	withdraw(m.Withdrawn)
+	for _, afi := range [...]uint16{AFIIPv4, AFIIPv6} {
+		if u := &a.Unreach[mpIndex(afi, 1)]; u.Present {
+			withdraw(u.Prefixes)
+		}
+	}
+	announce(netip.AddrFrom4(a.NextHop), a.Has(AttrNextHop), netip.Addr{}, m.NLRI)
+	for _, afi := range [...]uint16{AFIIPv4, AFIIPv6} {
+		r := &a.Reach[mpIndex(afi, 1)]
+		if !r.Present {
+			continue
+		}
+		nh, ok := mpNextHop(r)
+		var ll netip.Addr
+		if r.NextHopLen >= 32 {
+			ll = netip.AddrFrom16(r.NextHopLocal)
+		}
+		announce(nh, ok, ll, r.Prefixes)
+	}
+}
+
+// appendAnnouncement appends one {"next_hop", "prefixes"} object.
+func appendAnnouncement(b []byte, nh netip.Addr, hasNH bool, ps []Prefix, addPath bool) []byte {
+	b = append(b, '{')
+	if hasNH {
+		b = appendNextHop(b, nh)
+	}
+	b = appendPrefixes(append(b, `"prefixes":`...), ps, addPath)
+	return append(b, '}')
 }
 
 func appendHex(b, data []byte) []byte {
@@ -513,12 +604,7 @@ func (e *JSONEncoder) update(b []byte, m *Message) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = append(b, '{')
-		if hasNH {
-			b = appendNextHop(b, nh)
-		}
-		b = appendPrefixes(append(b, `"prefixes":`...), ps, m.AddPath)
-		b = append(b, '}')
+		b = appendAnnouncement(b, nh, hasNH, ps, m.AddPath)
 	}
 	if len(m.NLRI) > 0 {
 		add(netip.AddrFrom4(a.NextHop), a.Has(AttrNextHop), m.NLRI)

@@ -82,7 +82,7 @@ func checkRISLine(t testing.TB, line []byte) risMessage {
 // OPEN with capabilities, KEEPALIVE, NOTIFICATION, ROUTE-REFRESH, a 2-byte
 // session with AS4_PATH, ADD-PATH, an IPv6 link-local next hop, an ET
 // timestamp, TABLE_DUMP_V2 RIB entries and legacy TABLE_DUMP.
-func jsonArchive(t *testing.T) []byte {
+func jsonArchive(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
@@ -225,6 +225,7 @@ func TestJSONGolden(t *testing.T) {
 	}{
 		{"sample", sample.Reader, JSONOptions{Host: "rrc00"}},
 		{"crafted", NewReader(bytes.NewReader(jsonArchive(t))), JSONOptions{Host: `rs"1</script>`, IncludeRaw: true}},
+		{"crafted-split", NewReader(bytes.NewReader(jsonArchive(t))), JSONOptions{Host: "rrc00", SplitRoutes: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -348,6 +349,8 @@ func TestJSONSharedCounts(t *testing.T) {
 			var dump, js bytes.Buffer
 			d := NewDumper(&dump, DumpOptions{Fix: true})
 			e := NewJSONEncoder(&js, JSONOptions{Host: "rrc00", IncludeRaw: true})
+			var split bytes.Buffer
+			es := NewJSONEncoder(&split, JSONOptions{SplitRoutes: true})
 			var dumpSkipped, jsonSkipped int
 			// JSON holds unicast routes only; the Dumper prints multicast
 			// ones from UPDATEs too.
@@ -387,12 +390,40 @@ func TestJSONSharedCounts(t *testing.T) {
 					}
 					jsonSkipped++
 				}
+				if err := es.Record(rec); err != nil {
+					var de *DecodeError
+					if !errors.As(err, &de) {
+						t.Fatal(err)
+					}
+				}
 			}
 			if err := d.Flush(); err != nil {
 				t.Fatal(err)
 			}
 			if err := e.Flush(); err != nil {
 				t.Fatal(err)
+			}
+			if err := es.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			// With SplitRoutes every object is one route, withdrawal or
+			// state change.
+			var splitCount [3]int
+			for line := range bytes.Lines(split.Bytes()) {
+				var m risMessage
+				if err := json.Unmarshal(line, &m); err != nil {
+					t.Fatalf("split line: %v\n%s", err, line)
+				}
+				switch {
+				case m.Type == "RIS_PEER_STATE":
+					splitCount[2]++
+				case m.Type == "UPDATE" && len(m.Withdrawals) == 1 && len(m.Announcements) == 0:
+					splitCount[1]++
+				case m.Type == "UPDATE" && len(m.Withdrawals) == 0 && len(m.Announcements) > 0 && len(m.Announcements[0].Prefixes) == 1:
+					splitCount[0]++
+				case m.Type == "UPDATE":
+					t.Fatalf("split UPDATE with other than one route:\n%s", line)
+				}
 			}
 			var want, got [3]int // routes, withdrawals, state changes
 			for line := range bytes.Lines(dump.Bytes()) {
@@ -427,6 +458,9 @@ func TestJSONSharedCounts(t *testing.T) {
 						got[0] += len(a.Prefixes)
 					}
 				}
+			}
+			if splitCount != got {
+				t.Errorf("split JSON holds %v routes/withdrawals/state changes, per-message JSON %v", splitCount, got)
 			}
 			for i := range got {
 				got[i] += mcast[i]

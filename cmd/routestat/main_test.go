@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -153,5 +154,73 @@ func TestMRTDumpSummary(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", strings.TrimSpace(want), out)
 		}
+	}
+}
+
+// TestMRTDumpJSON checks --json (one object per route or event) and
+// --json-messages (one per BGP message) on the sample archive against the
+// -m output of the same file.
+func TestMRTDumpJSON(t *testing.T) {
+	sample := filepath.Join("..", "..", "mrtdump", "testdata", "sample", "updates.sample.gz")
+	st, lines, errOut := runCLI(t, nil, "mrtdump", "-m", sample)
+	if st != 0 {
+		t.Fatalf("-m: status %d: %s", st, errOut)
+	}
+	st, perRoute, errOut := runCLI(t, nil, "mrtdump", "--json", "--host", "rrc00", sample)
+	if st != 0 {
+		t.Fatalf("--json: status %d: %s", st, errOut)
+	}
+	st, perMsg, errOut := runCLI(t, nil, "mrtdump", "--json-messages", "--raw", sample)
+	if st != 0 {
+		t.Fatalf("--json-messages: status %d: %s", st, errOut)
+	}
+	type obj struct {
+		Type          string `json:"type"`
+		Host          string `json:"host"`
+		Raw           string `json:"raw"`
+		Announcements []struct {
+			Prefixes []string `json:"prefixes"`
+		} `json:"announcements"`
+		Withdrawals []string `json:"withdrawals"`
+	}
+	parse := func(out string) []obj {
+		var objs []obj
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			var o obj
+			if err := json.Unmarshal([]byte(l), &o); err != nil {
+				t.Fatalf("%v: %s", err, l)
+			}
+			objs = append(objs, o)
+		}
+		return objs
+	}
+	routes := parse(perRoute)
+	if n := strings.Count(lines, "\n"); len(routes) != n {
+		t.Fatalf("--json printed %d objects, -m %d lines", len(routes), n)
+	}
+	for i, l := range strings.Split(strings.TrimSuffix(lines, "\n"), "\n") {
+		f := strings.Split(l, "|")
+		o := routes[i]
+		switch f[2] {
+		case "A":
+			if o.Type != "UPDATE" || len(o.Announcements) == 0 || o.Announcements[0].Prefixes[0] != f[5] {
+				t.Errorf("line %d: %s\nJSON %+v", i, l, o)
+			}
+		case "W":
+			if o.Type != "UPDATE" || len(o.Withdrawals) != 1 || o.Withdrawals[0] != f[5] {
+				t.Errorf("line %d: %s\nJSON %+v", i, l, o)
+			}
+		case "STATE":
+			if o.Type != "RIS_PEER_STATE" {
+				t.Errorf("line %d: %s\nJSON %+v", i, l, o)
+			}
+		}
+		if o.Host != "rrc00" {
+			t.Errorf("host %q", o.Host)
+		}
+	}
+	msgs := parse(perMsg)
+	if len(msgs) >= len(routes) || msgs[len(msgs)-2].Raw == "" {
+		t.Errorf("--json-messages printed %d objects (per route: %d), raw %q", len(msgs), len(routes), msgs[len(msgs)-2].Raw)
 	}
 }

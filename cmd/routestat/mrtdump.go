@@ -36,6 +36,7 @@ func runMRTDump(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		timeType = fs.String("t", "dump", "RIB entry time: \"dump\" (time of the dump) or \"change\" (when the route last changed)")
 		large    = fs.Bool("l", false, "add a field with large communities after the communities field")
 		jsonOut  = fs.Bool("json", false, "print one JSON object per route or event, in the shape of RIS Live's ris_message data")
+		jsonMsgs = fs.Bool("json-messages", false, "like --json, but one object per BGP message (a whole UPDATE), exactly as RIS Live sends them")
 		host     = fs.String("host", "", "collector name for the JSON \"host\" field")
 		raw      = fs.Bool("raw", false, "include the raw BGP message in JSON output (hex)")
 		fix      = fs.Bool("fix", false, "print what the data says where bgpdump 1.6.2 is wrong (NLRI host bits, type-5 withdrawals, MP next-hop lengths)")
@@ -80,8 +81,8 @@ func runMRTDump(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *summary {
 		sum = &mrtdump.Summary{}
 		sink = sum
-	} else if *jsonOut {
-		sink = mrtdump.NewJSONEncoder(out, mrtdump.JSONOptions{Host: *host, IncludeRaw: *raw})
+	} else if *jsonOut || *jsonMsgs {
+		sink = mrtdump.NewJSONEncoder(out, mrtdump.JSONOptions{Host: *host, IncludeRaw: *raw, SplitRoutes: !*jsonMsgs})
 	} else {
 		sink = mrtdump.NewDumper(out, mrtdump.DumpOptions{
 			HumanTime:        *human,
