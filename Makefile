@@ -39,6 +39,9 @@ run: build
 	@echo
 	@echo '$$ routestat mrtdump -m mrtdump/testdata/sample/updates.sample.gz'
 	@./$(BIN) mrtdump -m mrtdump/testdata/sample/updates.sample.gz
+	@echo
+	@echo '$$ routestat mrtdump --json --host rrc00 mrtdump/testdata/sample/updates.sample.gz | tail -3'
+	@./$(BIN) mrtdump --json --host rrc00 mrtdump/testdata/sample/updates.sample.gz | tail -3
 	@if [ -d "$(ROUTESTAT_SHARED)/testdata/mrt" ]; then \
 	  f="$(ROUTESTAT_SHARED)/testdata/mrt/incident-youtube-2008/updates.20080224.2056.bz2"; \
 	  echo; echo "\$$ routestat mrtdump -m $$f | grep 208.65.153.0/24 | head"; \
@@ -76,7 +79,7 @@ fuzz:
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
 	    echo "== $$pkg $$f ($(FUZZTIME))"; \
-	    $(GO) test -tags '$(TAGS)' -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    $(GO) test -tags '$(TAGS)' -timeout 0 -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg; \
 	  done; \
 	done
 
