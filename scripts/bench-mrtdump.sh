@@ -23,12 +23,15 @@ done
 
 # measure CMD...: prints "median_seconds max_rss_kib" over RUNS runs.
 measure() {
-  local times=() rss=0 out
+  local times=() rss=0 out tf
+  tf=$(mktemp)
   for _ in $(seq "$RUNS"); do
-    out=$( { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+    /usr/bin/time -o "$tf" -f '%e %M' "$@" >/dev/null 2>&1
+    out=$(tail -1 "$tf")
     times+=("${out% *}")
     [ "${out#* }" -gt "$rss" ] && rss="${out#* }"
   done
+  rm -f "$tf"
   printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")" "$rss"
 }
 
