@@ -332,7 +332,6 @@ func decodeMessage(body []byte, sub uint16, m *Message, fix bool) error {
 	m.IfIndex = s.getw()
 	m.AFI = s.getw()
 	m.PeerAddr, m.LocalAddr = [16]byte{}, [16]byte{}
-	var marker [16]byte
 	switch m.AFI {
 	case AFIIPv4:
 		s.getInto(m.PeerAddr[:4])
@@ -351,6 +350,13 @@ func decodeMessage(body []byte, sub uint16, m *Message, fix bool) error {
 	default:
 		return fmt.Errorf("%w: BGP4MP message for AFI %d", ErrMalformed, m.AFI)
 	}
+	return decodeBGP(&s, body, m, size, addPath, fix)
+}
+
+// decodeBGP decodes the BGP message at s's position in body (marker
+// included) into m's type, size, raw bytes and UPDATE parts.
+func decodeBGP(s *stream, body []byte, m *Message, asnSize int, addPath, fix bool) error {
+	var marker [16]byte
 	msgStart := s.pos
 	s.getInto(marker[:])
 	if marker != bgpMarker {
@@ -369,8 +375,27 @@ func decodeMessage(body []byte, sub uint16, m *Message, fix bool) error {
 		m.Attrs.reset()
 		return nil
 	}
-	parseUpdate(&msg, m, size, addPath, fix)
+	parseUpdate(&msg, m, asnSize, addPath, fix)
 	return nil
+}
+
+// DecodeBGPMessage decodes a bare BGP message, marker included, as a
+// collector receives it: as4 tells whether the session uses 4-byte AS
+// numbers, addPath whether its NLRI carry path identifiers. The header
+// fields of m (peer, local side) are cleared. Decoding is RFC-correct, as
+// with DecodeMessage.
+func DecodeBGPMessage(msg []byte, as4, addPath bool, m *Message) error {
+	m.BGP4MPHeader = BGP4MPHeader{}
+	m.AS4, m.Local, m.AddPath = as4, false, addPath
+	size := 2
+	if as4 {
+		size = 4
+	}
+	if len(msg) < 19 {
+		return fmt.Errorf("%w: BGP message of %d bytes", ErrMalformed, len(msg))
+	}
+	s := stream{b: msg}
+	return decodeBGP(&s, msg, m, size, addPath, true)
 }
 
 // parseUpdate splits an UPDATE body (after the type byte) into withdrawn
