@@ -20,6 +20,7 @@ Usage:
 
 Commands:
   mrtdump   print MRT files one line per route, as bgpdump -m does (or as JSON)
+  replay    play MRT files into a collector over real BGP sessions
   version   print the version
   help      print this help
 
@@ -38,6 +39,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "mrtdump":
 		return runMRTDump(args[1:], stdin, stdout, stderr)
+	case "replay":
+		return runReplay(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "routestat %s %s\n", versionString(), goVersion())
 		return 0
