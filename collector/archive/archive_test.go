@@ -145,10 +145,11 @@ func listFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-var bgp4mpTime = regexp.MustCompile(`^BGP4MP(_ET)?\|(\d+)(\.\d+)?\|`)
+var bgp4mpTime = regexp.MustCompile(`^BGP4MP(?:_ET)?(_AP)?\|(\d+)(?:\.\d+)?\|`)
 
-// bgpdumpLines runs bgpdump -m on files and returns its lines with the
-// record type and sub-second part of the time normalised.
+// bgpdumpLines runs bgpdump -m on files and returns its lines with
+// BGP4MP_ET written BGP4MP (BGP4MP_ET_AP: BGP4MP_AP) and the sub-second
+// part of the time dropped.
 func bgpdumpLines(t *testing.T, files ...string) []string {
 	t.Helper()
 	var lines []string
@@ -158,7 +159,7 @@ func bgpdumpLines(t *testing.T, files ...string) []string {
 			t.Fatalf("bgpdump -m %s: %v", f, err)
 		}
 		for l := range strings.Lines(string(out)) {
-			lines = append(lines, bgp4mpTime.ReplaceAllString(strings.TrimSuffix(l, "\n"), "BGP4MP|$2|"))
+			lines = append(lines, bgp4mpTime.ReplaceAllString(strings.TrimSuffix(l, "\n"), "BGP4MP$1|$2|"))
 		}
 	}
 	return lines
@@ -440,21 +441,28 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	tmps, _ := filepath.Glob(filepath.Join(dir, "rrc99", "*", ".*.tmp"))
+	month := filepath.Join(dir, "rrc99", "2026.11")
+	tmps, _ := filepath.Glob(filepath.Join(month, ".*.tmp"))
 	if len(tmps) != 1 {
 		t.Fatalf("temporary files after the crash: %v", tmps)
 	}
-	reg := prometheus.NewRegistry()
-	a, err := New(Config{Dir: dir, Collector: "rrc99"}, nil, reg)
-	if err != nil {
+	// An earlier run's file of the same interval must survive.
+	existing := filepath.Join(month, "updates.20261123.1205.gz")
+	if err := os.WriteFile(existing, []byte("earlier run"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_ = a
-	files := listFiles(t, dir)
-	if len(files) != 1 || !strings.HasSuffix(files[0], ".gz") || strings.HasPrefix(filepath.Base(files[0]), ".") {
-		t.Fatalf("files after recovery: %v", files)
+	reg := prometheus.NewRegistry()
+	if _, err := New(Config{Dir: dir, Collector: "rrc99"}, nil, reg); err != nil {
+		t.Fatal(err)
 	}
-	path := filepath.Join(dir, files[0])
+	want := []string{"rrc99/2026.11/updates.20261123.1205.1.gz", "rrc99/2026.11/updates.20261123.1205.gz"}
+	if files := listFiles(t, dir); !slices.Equal(files, want) {
+		t.Fatalf("files after recovery: %v, want %v", files, want)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "earlier run" {
+		t.Fatalf("existing file overwritten: %q", b)
+	}
+	path := filepath.Join(dir, want[0])
 	if n := readRecords(t, path); n < flushed {
 		t.Fatalf("recovered %d records, %d were flushed before the crash", n, flushed)
 	}
@@ -469,8 +477,9 @@ func TestCrashRecovery(t *testing.T) {
 	}
 }
 
-// crashChild archives events, reports how many were flushed, then waits to
-// be killed.
+// crashChild archives events, waits until its temporary file holds them
+// all (flushed: they reached the file), reports how many, then waits to be
+// killed.
 func crashChild(dir string) {
 	at := time.Date(2026, 11, 23, 12, 7, 31, 0, time.UTC)
 	a, err := New(Config{Dir: dir, Collector: "rrc99", FlushInterval: 20 * time.Millisecond, Now: func() time.Time { return at }}, nil, nil)
@@ -482,11 +491,47 @@ func crashChild(dir string) {
 	sub := b.Subscribe("archive", 1000)
 	go a.Run(context.Background(), sub)
 	const n = 500
-	for i := range n {
-		b.Publish(&bus.Event{Kind: bus.KindState, Time: at.Add(time.Duration(i) * time.Millisecond), PeerAddr: netip.MustParseAddr("192.0.2.1"),
-			LocalAddr: netip.MustParseAddr("192.0.2.254"), PeerAS: 64500, LocalAS: 64496, OldState: uint16(1 + i%5), NewState: uint16(2 + i%5)})
+	for _, ev := range stateEvents(at, n) {
+		b.Publish(ev)
 	}
-	time.Sleep(300 * time.Millisecond) // several flush intervals
-	fmt.Printf("flushed %d\n", n)
-	select {}
+	tmp := filepath.Join(dir, "rrc99", "2026.11", ".updates.20261123.1205.gz.tmp")
+	for range 1000 {
+		data, _ := readGzipPrefix(tmp)
+		if _, records := wholeRecords(data); records == n {
+			fmt.Printf("flushed %d\n", n)
+			select {}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	fmt.Println("error: records not flushed within 10 s")
+	os.Exit(1)
+}
+
+// BenchmarkRun archives the messages and state changes of a real RIS
+// updates file (17,406 events, 5 minutes of rrc00 in 2016) per iteration.
+func BenchmarkRun(b *testing.B) {
+	evs := realEvents(b, sharedMRT(b, "ripe-bgpdump-testdata/updates.20160811.1600.gz"))
+	last := evs[len(evs)-1].Time
+	var size int64
+	for _, ev := range evs {
+		size += int64(len(ev.Message))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := New(Config{Dir: b.TempDir(), Collector: "rrc99", Now: func() time.Time { return last }}, nil, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bu := bus.New()
+		sub := bu.Subscribe("archive", len(evs))
+		for _, ev := range evs {
+			bu.Publish(ev)
+		}
+		sub.Close()
+		if err := a.Run(context.Background(), sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(evs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"time"
 
@@ -29,8 +30,12 @@ type Route struct {
 // t: a PEER_INDEX_TABLE of peers, then one RIB record per prefix (IPv4,
 // then IPv6, in prefix order) with every route to it, as ADD-PATH
 // subtypes when any route of the dump has a path identifier. Routes are
-// sorted in place. It returns the path written.
+// sorted in place. It returns the path written. A dump that fails is
+// removed: a partial table would look like a complete one. An existing
+// file is never replaced (see New).
 func (a *Archive) DumpRIB(t time.Time, peers []mrtdump.Peer, routes []Route) (string, error) {
+	a.ribMu.Lock()
+	defer a.ribMu.Unlock()
 	path, err := a.dumpRIB(t, peers, routes)
 	if err != nil {
 		a.m.errors.Inc()
@@ -70,7 +75,7 @@ func (a *Archive) dumpRIB(t time.Time, peers []mrtdump.Peer, routes []Route) (st
 	}
 	stamp := uint32(t.Unix())
 	if err := f.w.WritePeerIndexTable(stamp, &mrtdump.PeerIndexTable{Peers: peers}); err != nil {
-		f.abandon()
+		f.discard()
 		return "", fmt.Errorf("write %s: %w", f.tmp, err)
 	}
 	var rib mrtdump.RIB
@@ -94,7 +99,7 @@ func (a *Archive) dumpRIB(t time.Time, peers []mrtdump.Peer, routes []Route) (st
 			if r.ASNSize == 4 {
 				attrs = append(attrs, r.Attrs...)
 			} else if attrs, err = mrtdump.AttrsTo4(attrs, r.Attrs, 2); err != nil {
-				f.abandon()
+				f.discard()
 				return "", fmt.Errorf("RIB dump: %s from peer %d: %w", r.Prefix, r.PeerIndex, err)
 			}
 			ends = append(ends, len(attrs))
@@ -105,13 +110,23 @@ func (a *Archive) dumpRIB(t time.Time, peers []mrtdump.Peer, routes []Route) (st
 			start = ends[k]
 		}
 		if err := f.w.WriteRIB(stamp, &rib); err != nil {
-			f.abandon()
+			f.discard()
 			return "", fmt.Errorf("write %s: %w", f.tmp, err)
 		}
 		rib.Sequence++
 		i = j
 	}
-	return f.finish()
+	path, err := f.finish()
+	if err != nil {
+		os.Remove(f.tmp)
+	}
+	return path, err
+}
+
+// discard closes and removes an unfinished file.
+func (m *mrtFile) discard() {
+	m.f.Close()
+	os.Remove(m.tmp)
 }
 
 func b2i(b bool) int {

@@ -2,12 +2,17 @@ package archive
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/routestat/routestat/mrtdump"
 )
@@ -141,5 +146,53 @@ func TestDumpRIB(t *testing.T) {
 			}
 			t.Logf("%d peers, %d routes", len(peers), len(routes))
 		})
+	}
+}
+
+// TestDumpRIBFailures: a dump the disk cannot take, or with a route of an
+// unknown peer, fails with the cause, is counted and leaves no file; a
+// second dump of the same minute gets a distinct name.
+func TestDumpRIBFailures(t *testing.T) {
+	at := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	peers := []mrtdump.Peer{{Addr: [16]byte{192, 0, 2, 1}, AS: 64500}}
+	attrs := []byte{0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xfb, 0xf4, 0x40, 3, 4, 192, 0, 2, 1}
+	routes := func() []Route {
+		var rs []Route
+		for i := range 2000 {
+			rs = append(rs, Route{Prefix: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24), Originated: at, Attrs: attrs, ASNSize: 4})
+		}
+		return rs
+	}
+	dir := t.TempDir()
+	reg := prometheus.NewRegistry()
+	a, err := New(Config{Dir: dir, Collector: "rrc99"}, nil, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DumpRIB(at, peers, []Route{{PeerIndex: 1, Prefix: netip.MustParsePrefix("10.0.0.0/8"), Attrs: attrs, ASNSize: 4}}); err == nil || !strings.Contains(err.Error(), "peer 1 of 1") {
+		t.Fatalf("route of an unknown peer: %v", err)
+	}
+	a.wrapFile = func(w io.Writer) io.Writer { return &failAfter{w: w, n: 100} }
+	if _, err := a.DumpRIB(at, peers, routes()); err == nil || !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "bview.20261123.0800.gz") {
+		t.Fatalf("dump onto a full disk: %v", err)
+	}
+	if files := listFiles(t, dir); len(files) != 0 {
+		t.Fatalf("files after failed dumps: %v", files)
+	}
+	if n := metricSum(t, reg, "routestat_archive_errors_total"); n != 2 {
+		t.Fatalf("errors metric %v, want 2", n)
+	}
+	a.wrapFile = nil
+	for _, want := range []string{"bview.20261123.0800.gz", "bview.20261123.0800.1.gz"} {
+		path, err := a.DumpRIB(at, peers, routes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(path) != want {
+			t.Fatalf("dump written to %s, want %s", path, want)
+		}
+		if n := readRecords(t, path); n != 2001 {
+			t.Fatalf("%s: %d records, want a peer index table and 2000 RIB records", path, n)
+		}
 	}
 }
