@@ -9,11 +9,15 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
 	api "github.com/osrg/gobgp/v3/api"
 	"github.com/osrg/gobgp/v3/pkg/server"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/routestat/routestat/mrtdump"
 )
@@ -56,12 +60,43 @@ type peerKey struct {
 	as   uint32
 }
 
-// speaker is the BGP speaker standing in for one MRT peer.
+// speaker is the BGP speaker standing in for one MRT peer. Routes reach
+// it in batches over GoBGP's gRPC AddPathStream, on a unix socket: one
+// API call per route costs GoBGP a management operation each, batches
+// share one.
 type speaker struct {
 	key     peerKey
 	srv     *server.BgpServer
 	local   netip.Addr
 	addPath bool
+	conn    *grpc.ClientConn
+	stream  api.GobgpApi_AddPathStreamClient
+	batch   []*api.Path
+}
+
+// batchSize is how many routes go to a speaker in one stream message.
+const batchSize = 1000
+
+// send queues a route for the speaker, sending a full batch.
+func (s *speaker) send(p *api.Path) error {
+	s.batch = append(s.batch, p)
+	if len(s.batch) >= batchSize {
+		return s.flush()
+	}
+	return nil
+}
+
+// flush sends the queued routes.
+func (s *speaker) flush() error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	err := s.stream.Send(&api.AddPathStreamRequest{TableType: api.TableType_GLOBAL, Paths: s.batch})
+	s.batch = s.batch[:0]
+	if err != nil {
+		return fmt.Errorf("speaker for %s AS%d: %w", s.key.addr, s.key.as, err)
+	}
+	return nil
 }
 
 // Run replays the MRT files to the collector: it starts one GoBGP speaker
@@ -122,6 +157,8 @@ type replayer struct {
 	// playing at Speed: the first update's time and when it was played
 	t0   time.Time
 	wall time.Time
+	// sockDir holds the speakers' gRPC sockets.
+	sockDir string
 }
 
 // scan finds the peers of the files (and whether they use ADD-PATH).
@@ -167,8 +204,14 @@ func nthAddr(a netip.Addr, n int) (netip.Addr, bool) {
 
 // start starts the speakers and waits until every session is up.
 func (r *replayer) start(ctx context.Context) error {
-	for _, s := range r.order {
-		s.srv = server.NewBgpServer(server.LoggerOption(quietLogger{}))
+	dir, err := os.MkdirTemp("", "routestat-replay-")
+	if err != nil {
+		return err
+	}
+	r.sockDir = dir
+	for i, s := range r.order {
+		sock := filepath.Join(dir, strconv.Itoa(i)+".sock")
+		s.srv = server.NewBgpServer(server.LoggerOption(quietLogger{}), server.GrpcListenAddress("unix://"+sock))
 		go s.srv.Serve()
 		if err := s.srv.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
 			Asn: s.key.as, RouterId: routerID(s.local), ListenPort: -1,
@@ -191,6 +234,9 @@ func (r *replayer) start(ctx context.Context) error {
 		}}); err != nil {
 			return fmt.Errorf("speaker for %s AS%d: %w", s.key.addr, s.key.as, err)
 		}
+		if err := s.connect(ctx, sock); err != nil {
+			return err
+		}
 		r.stats.Peers++
 	}
 	deadline := time.Now().Add(60 * time.Second)
@@ -208,6 +254,26 @@ func (r *replayer) start(ctx context.Context) error {
 	}
 	r.opts.Log.Info("replay sessions up", "peers", len(r.order), "to", r.opts.To)
 	return nil
+}
+
+// connect opens the speaker's AddPathStream, waiting for its gRPC socket.
+func (s *speaker) connect(ctx context.Context, sock string) error {
+	conn, err := grpc.Dial("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return fmt.Errorf("speaker for %s AS%d: gRPC: %w", s.key.addr, s.key.as, err)
+	}
+	s.conn = conn
+	cl := api.NewGobgpApiClient(conn)
+	for try := 0; ; try++ {
+		s.stream, err = cl.AddPathStream(ctx, grpc.WaitForReady(true))
+		if err == nil {
+			return nil
+		}
+		if try == 50 {
+			return fmt.Errorf("speaker for %s AS%d: gRPC AddPathStream: %w", s.key.addr, s.key.as, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // routerID returns a BGP identifier for a speaker: its IPv4 source
@@ -243,15 +309,8 @@ func (r *replayer) play(ctx context.Context, name string) error {
 			return nil
 		}
 		if rt.withdraw {
-			err := s.srv.DeletePath(ctx, &api.DeletePathRequest{TableType: api.TableType_GLOBAL, Family: rt.family(), Path: &api.Path{
-				Family: rt.family(), NlriBinary: rt.nlri(), Identifier: rt.prefix.PathID, IsWithdraw: true,
-			}})
-			if err != nil {
-				r.skip(rt, err)
-				return nil
-			}
 			r.stats.Withdrawn++
-			return nil
+			return s.send(&api.Path{Family: rt.family(), NlriBinary: rt.nlri(), Identifier: rt.prefix.PathID, IsWithdraw: true})
 		}
 		attrs, transparent, filled, err := rt.attributes()
 		if err != nil {
@@ -264,14 +323,8 @@ func (r *replayer) play(ctx context.Context, name string) error {
 		if filled {
 			r.stats.NoNextHop++
 		}
-		if _, err := s.srv.AddPath(ctx, &api.AddPathRequest{TableType: api.TableType_GLOBAL, Path: &api.Path{
-			Family: rt.family(), NlriBinary: rt.nlri(), PattrsBinary: attrs, Identifier: rt.prefix.PathID,
-		}}); err != nil {
-			r.skip(rt, err)
-			return nil
-		}
 		r.stats.Announced++
-		return nil
+		return s.send(&api.Path{Family: rt.family(), NlriBinary: rt.nlri(), PattrsBinary: attrs, Identifier: rt.prefix.PathID})
 	}, false)
 }
 
@@ -290,6 +343,11 @@ func (r *replayer) pace(ctx context.Context, t time.Time) {
 	}
 	due := r.wall.Add(time.Duration(float64(t.Sub(r.t0)) / r.opts.Speed))
 	if d := time.Until(due); d > 0 {
+		for _, s := range r.order {
+			if err := s.flush(); err != nil {
+				r.opts.Log.Error("replay", "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(d):
@@ -300,6 +358,14 @@ func (r *replayer) pace(ctx context.Context, t time.Time) {
 // drain waits until every speaker has sent all it was given: no change in
 // its sent UPDATE count for half a second.
 func (r *replayer) drain(ctx context.Context) error {
+	for _, s := range r.order {
+		if err := s.flush(); err != nil {
+			return err
+		}
+		if _, err := s.stream.CloseAndRecv(); err != nil {
+			return fmt.Errorf("speaker for %s AS%d: %w", s.key.addr, s.key.as, err)
+		}
+	}
 	for _, s := range r.order {
 		var last uint64 = 1<<64 - 1
 		for {
@@ -325,10 +391,16 @@ func (r *replayer) drain(ctx context.Context) error {
 // stop closes every session and stops the speakers.
 func (r *replayer) stop() {
 	for _, s := range r.order {
+		if s.conn != nil {
+			s.conn.Close()
+		}
 		if s.srv != nil {
 			s.srv.StopBgp(context.Background(), &api.StopBgpRequest{})
 			s.srv.Stop()
 		}
+	}
+	if r.sockDir != "" {
+		os.RemoveAll(r.sockDir)
 	}
 }
 
@@ -376,6 +448,7 @@ func (rt *route) attributes() (out [][]byte, transparent, filled bool, err error
 		return nil, false, false, err
 	}
 	hasPath, hasNextHop := false, false
+	var seen [256]bool // GoBGP refuses a path with an attribute twice
 	for len(b) >= 3 {
 		flags, typ := b[0], b[1]
 		n, hl := int(b[2]), 3
@@ -390,6 +463,10 @@ func (rt *route) attributes() (out [][]byte, transparent, filled bool, err error
 		}
 		a, v := b[:hl+n], b[hl:hl+n]
 		b = b[hl+n:]
+		if seen[typ] {
+			continue
+		}
+		seen[typ] = true
 		switch typ {
 		case mrtdump.AttrMPReach, mrtdump.AttrMPUnreach:
 			continue
