@@ -19,6 +19,7 @@ Usage:
   routestat <command> [arguments]
 
 Commands:
+  collector run a passive BGP route collector writing a RIS-style MRT archive
   mrtdump   print MRT files one line per route, as bgpdump -m does (or as JSON)
   replay    play MRT files into a collector over real BGP sessions
   version   print the version
@@ -39,6 +40,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "mrtdump":
 		return runMRTDump(args[1:], stdin, stdout, stderr)
+	case "collector":
+		return runCollector(args[1:], stdout, stderr)
 	case "replay":
 		return runReplay(args[1:], stdout, stderr)
 	case "version", "-version", "--version":

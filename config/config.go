@@ -1,0 +1,103 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/routestat/routestat/collector"
+)
+
+// File is routestat.yaml.
+type File struct {
+	Collector collector.Config `yaml:"collector"`
+	Archive   Archive          `yaml:"archive"`
+	HTTP      HTTP             `yaml:"http"`
+}
+
+// Archive configures the MRT archive the collector writes.
+type Archive struct {
+	// Dir is the archive's root (default var/archive); files go to
+	// Dir/<collector name>/YYYY.MM/.
+	Dir string `yaml:"dir"`
+	// UpdatesInterval is how long one updates file covers (default 5m);
+	// RIBInterval how often every peer's Adj-RIB-In is dumped (default
+	// 8h; 0 in the file keeps the default, a negative value disables
+	// dumps); FlushInterval how often written records are made durable
+	// (default 1s).
+	UpdatesInterval time.Duration `yaml:"updates_interval"`
+	RIBInterval     time.Duration `yaml:"rib_interval"`
+	FlushInterval   time.Duration `yaml:"flush_interval"`
+	// ET writes BGP4MP_ET records with microsecond timestamps.
+	ET bool `yaml:"et"`
+}
+
+// HTTP configures routestat's HTTP endpoint: /metrics and the RIS Live
+// stream.
+type HTTP struct {
+	// Listen is the address to serve on (default 127.0.0.1:8080; empty
+	// string in the file keeps the default, "off" disables it).
+	Listen string `yaml:"listen"`
+}
+
+// Defaults returns f with every unset field set to its default.
+func (f File) Defaults() File {
+	f.Collector = f.Collector.Defaults()
+	if f.Archive.Dir == "" {
+		f.Archive.Dir = "var/archive"
+	}
+	if f.Archive.UpdatesInterval == 0 {
+		f.Archive.UpdatesInterval = 5 * time.Minute
+	}
+	if f.Archive.RIBInterval == 0 {
+		f.Archive.RIBInterval = 8 * time.Hour
+	}
+	if f.Archive.FlushInterval == 0 {
+		f.Archive.FlushInterval = time.Second
+	}
+	if f.HTTP.Listen == "" {
+		f.HTTP.Listen = "127.0.0.1:8080"
+	}
+	return f
+}
+
+// Parse decodes routestat.yaml. Unknown keys are errors; messages carry
+// the YAML line. An empty document is all defaults.
+func Parse(b []byte) (File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return File{}, err
+	}
+	f = f.Defaults()
+	if err := f.Collector.Validate(); err != nil {
+		return File{}, fmt.Errorf("collector: %w", err)
+	}
+	if f.Archive.FlushInterval < 0 || f.Archive.UpdatesInterval < 0 {
+		return File{}, errors.New("archive: intervals must not be negative (rib_interval may, to disable dumps)")
+	}
+	return f, nil
+}
+
+// Load reads routestat.yaml from path; an empty path means no file: all
+// defaults.
+func Load(path string) (File, error) {
+	if path == "" {
+		return Parse(nil)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return File{}, err
+	}
+	f, err := Parse(b)
+	if err != nil {
+		return File{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
