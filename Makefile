@@ -19,9 +19,9 @@ export ROUTESTAT_SHARED
 # Debian packages the test suite runs against: bgpdump is the reference
 # dumper, python3-mrtparse a second, independent MRT reader; libbz2-dev
 # lets the bzip2 decoder use libbz2 (build tag libbz2, about twice as fast
-# as Go's compress/bzip2); bird2 peers with the collector in its tests,
-# python3-websocket is a stock RIS Live client.
-APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bird2 python3-websocket
+# as Go's compress/bzip2); bird2, frr and exabgp peer with the collector in
+# its tests; python3-websocket is a stock RIS Live client.
+APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bird2 frr exabgp python3-websocket
 
 # TAGS is evaluated when each command runs, so that a libbz2-dev installed
 # by deps is used straight away. Without it the pure Go decoder is built.
