@@ -209,9 +209,14 @@ func (r *replayer) start(ctx context.Context) error {
 		return err
 	}
 	r.sockDir = dir
+	// All servers are made before any serves: GoBGP's constructor writes
+	// a gRPC package variable that serving gRPC streams reads.
 	for i, s := range r.order {
 		sock := filepath.Join(dir, strconv.Itoa(i)+".sock")
 		s.srv = server.NewBgpServer(server.LoggerOption(quietLogger{}), server.GrpcListenAddress("unix://"+sock))
+	}
+	for i, s := range r.order {
+		sock := filepath.Join(dir, strconv.Itoa(i)+".sock")
 		go s.srv.Serve()
 		if err := s.srv.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
 			Asn: s.key.as, RouterId: routerID(s.local), ListenPort: -1,
