@@ -179,6 +179,14 @@ func neverExport(ctx context.Context, s *server.BgpServer) error {
 	}}); err != nil {
 		return fmt.Errorf("set export policy: %w", err)
 	}
+	// Nothing needs the global table either: received paths stay in each
+	// peer's Adj-RIB-In (RIB dumps read it) and are not copied into the
+	// global RIB, which saves memory and best-path work per route.
+	if err := s.SetPolicyAssignment(ctx, &api.SetPolicyAssignmentRequest{Assignment: &api.PolicyAssignment{
+		Name: "global", Direction: api.PolicyDirection_IMPORT, DefaultAction: api.RouteAction_REJECT,
+	}}); err != nil {
+		return fmt.Errorf("set import policy: %w", err)
+	}
 	var got *api.PolicyAssignment
 	if err := s.ListPolicyAssignment(ctx, &api.ListPolicyAssignmentRequest{Name: "global", Direction: api.PolicyDirection_EXPORT},
 		func(a *api.PolicyAssignment) { got = a }); err != nil {

@@ -72,6 +72,16 @@ type speaker struct {
 	conn    *grpc.ClientConn
 	stream  api.GobgpApi_AddPathStreamClient
 	batch   []*api.Path
+	// paths are the paths the speaker should hold (announced and not
+	// withdrawn); progress says how far it got, for a stuck drain.
+	paths    map[pathKey]struct{}
+	progress string
+}
+
+// pathKey identifies a path of a speaker.
+type pathKey struct {
+	prefix mrtdump.Prefix
+	id     uint32
 }
 
 // batchSize is how many routes go to a speaker in one stream message.
@@ -174,7 +184,7 @@ func (r *replayer) scan(files []string) error {
 				if !ok {
 					return fmt.Errorf("too many peers for source addresses from %s", r.opts.Source)
 				}
-				s = &speaker{key: rt.peer, local: next}
+				s = &speaker{key: rt.peer, local: next, paths: map[pathKey]struct{}{}}
 				r.speakers[rt.peer] = s
 				r.order = append(r.order, s)
 			}
@@ -313,7 +323,10 @@ func (r *replayer) play(ctx context.Context, name string) error {
 			r.skip(rt, errors.New("peer AS 0: the dumping router's own route has no peer to replay it"))
 			return nil
 		}
+		key := pathKey{rt.prefix.Masked(), rt.prefix.PathID}
+		key.prefix.PathID = 0
 		if rt.withdraw {
+			delete(s.paths, key)
 			r.stats.Withdrawn++
 			return s.send(&api.Path{Family: rt.family(), NlriBinary: rt.nlri(), Identifier: rt.prefix.PathID, IsWithdraw: true})
 		}
@@ -328,6 +341,7 @@ func (r *replayer) play(ctx context.Context, name string) error {
 		if filled {
 			r.stats.NoNextHop++
 		}
+		s.paths[key] = struct{}{}
 		r.stats.Announced++
 		return s.send(&api.Path{Family: rt.family(), NlriBinary: rt.nlri(), PattrsBinary: attrs, Identifier: rt.prefix.PathID})
 	}, false)
@@ -360,8 +374,9 @@ func (r *replayer) pace(ctx context.Context, t time.Time) {
 	}
 }
 
-// drain waits until every speaker has sent all it was given: no change in
-// its sent UPDATE count for half a second.
+// drain waits until every speaker has sent all it was given: for every
+// family, the paths it has advertised to the collector number the paths
+// in its table.
 func (r *replayer) drain(ctx context.Context) error {
 	for _, s := range r.order {
 		if err := s.flush(); err != nil {
@@ -372,25 +387,68 @@ func (r *replayer) drain(ctx context.Context) error {
 		}
 	}
 	for _, s := range r.order {
-		var last uint64 = 1<<64 - 1
-		for {
-			var sent uint64
-			_ = s.srv.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
-				sent = p.GetState().GetMessages().GetSent().GetUpdate()
-			})
-			if sent == last {
-				break
+		last, since := "", time.Now()
+		for !s.sent(ctx) {
+			if s.progress != last {
+				last, since = s.progress, time.Now()
+			} else if time.Since(since) > 30*time.Second {
+				return fmt.Errorf("speaker for %s AS%d stuck for 30 s: %s", s.key.addr, s.key.as, s.progress)
 			}
-			last = sent
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case <-time.After(500 * time.Millisecond):
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	// Advertised paths may still sit in GoBGP's output queue: wait until
+	// the UPDATEs sent stop growing.
+	for _, s := range r.order {
+		var last uint64 = 1<<64 - 1
+		for {
+			var n uint64
+			_ = s.srv.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
+				n = p.GetState().GetMessages().GetSent().GetUpdate()
+			})
+			if n == last {
+				break
+			}
+			last = n
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(300 * time.Millisecond):
 			}
 		}
 	}
 	r.opts.Log.Info("replay done", "peers", r.stats.Peers, "announced", r.stats.Announced, "withdrawn", r.stats.Withdrawn, "skipped", r.stats.Skipped)
 	return nil
+}
+
+// sent reports whether the speaker holds every path it was given and has
+// queued them all for the collector.
+func (s *speaker) sent(ctx context.Context) bool {
+	var advertised uint64
+	_ = s.srv.ListPeer(ctx, &api.ListPeerRequest{EnableAdvertised: true}, func(p *api.Peer) {
+		for _, as := range p.GetAfiSafis() {
+			advertised += as.GetState().GetAdvertised()
+		}
+	})
+	var held uint64
+	for _, afi := range []api.Family_Afi{api.Family_AFI_IP, api.Family_AFI_IP6} {
+		t, err := s.srv.GetTable(ctx, &api.GetTableRequest{TableType: api.TableType_GLOBAL, Family: &api.Family{Afi: afi, Safi: api.Family_SAFI_UNICAST}})
+		if err != nil {
+			return false
+		}
+		held += t.NumPath
+	}
+	// With ADD-PATH GoBGP's table may hold more paths than it was given.
+	want := uint64(len(s.paths))
+	if held < want || advertised != want {
+		s.progress = fmt.Sprintf("%d of %d paths in the table, %d advertised", held, want, advertised)
+		return false
+	}
+	return true
 }
 
 // stop closes every session and stops the speakers.
