@@ -5,6 +5,8 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+
+	"github.com/routestat/routestat/internal/sharedtest"
 )
 
 // benchFiles are the files the performance targets are stated on.
@@ -18,7 +20,7 @@ var benchFiles = []struct{ name, path string }{
 // measure decoding and printing, not decompression.
 func benchData(b *testing.B, rel string) []byte {
 	b.Helper()
-	path := filepath.Join(testShared(b), "testdata", "mrt", rel)
+	path := filepath.Join(sharedtest.Dir(b), "testdata", "mrt", rel)
 	f := testOpenMRT(b, path)
 	data, err := io.ReadAll(f.br)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/routestat/routestat/internal/sharedtest"
 )
 
 // dumpAll runs a Dumper over every record r frames and returns the output,
@@ -109,7 +111,7 @@ func itoa(i int) string { return utoa(uint64(i)) }
 // TestFixNLRIHostBits checks that -fix clears host bits as upstream bgpdump
 // does since 2020, matching its expected output.
 func TestFixNLRIHostBits(t *testing.T) {
-	root := filepath.Join(testShared(t), "testdata", "mrt", "ripe-bgpdump-testdata")
+	root := filepath.Join(sharedtest.Dir(t), "testdata", "mrt", "ripe-bgpdump-testdata")
 	path := filepath.Join(root, "updates.nlri_mask_trailing_bits.gz")
 	got, _, _ := dumpAll(t, testOpenMRT(t, path), DumpOptions{Fix: true})
 	want, err := os.ReadFile(path + ".bgpdump-upstream-expected.txt")
@@ -125,7 +127,7 @@ func TestFixNLRIHostBits(t *testing.T) {
 // withdrawal record of a 1999 RIS type-5 file against a decoding by hand
 // (PROVENANCE, known bgpdump problem 2), and that -fix changes nothing else.
 func TestFixType5Withdrawals(t *testing.T) {
-	path := filepath.Join(testShared(t), "testdata", "mrt", "ris-historic-bgpkit", "rrc00", "updates.19990903.1041.gz")
+	path := filepath.Join(sharedtest.Dir(t), "testdata", "mrt", "ris-historic-bgpkit", "rrc00", "updates.19990903.1041.gz")
 	fixed, _, _ := dumpAll(t, testOpenMRT(t, path), DumpOptions{Fix: true})
 	plain, _, _ := dumpAll(t, testOpenMRT(t, path), DumpOptions{})
 	fl := strings.Split(string(fixed), "\n")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/routestat/routestat/internal/sharedtest"
 )
 
 // readResync reads a file with Resync on, printing with opt, and returns the
@@ -46,7 +48,7 @@ func readResync(t *testing.T, path string, opt DumpOptions) (out []byte, records
 // the true content: 2,490 records, 452,018 entries, 82,377 distinct
 // prefixes, 7 peers.
 func TestRecoverBatchedTableDump(t *testing.T) {
-	path := filepath.Join(testShared(t), "testdata", "mrt", "ris-historic-bgpkit", "rrc00", "bview.20000111.0032.gz")
+	path := filepath.Join(sharedtest.Dir(t), "testdata", "mrt", "ris-historic-bgpkit", "rrc00", "bview.20000111.0032.gz")
 	out, records, resumed, final := readResync(t, path, DumpOptions{Fix: true})
 	if final != nil || len(resumed) != 0 {
 		t.Fatalf("framing not repaired: final %v, %d resyncs", final, len(resumed))
@@ -83,7 +85,7 @@ func TestRecoverBatchedTableDump(t *testing.T) {
 // has two damaged record boundaries. bgpdump stops at the first; with Resync
 // the Reader skips the damage, reports where, and reads the rest.
 func TestRecoverDamagedUpdates(t *testing.T) {
-	path := filepath.Join(testShared(t), "testdata", "mrt", "ris-historic-bgpkit", "rrc00", "updates.20000325.0345.gz")
+	path := filepath.Join(sharedtest.Dir(t), "testdata", "mrt", "ris-historic-bgpkit", "rrc00", "updates.20000325.0345.gz")
 	out, records, resumed, final := readResync(t, path, DumpOptions{})
 	if final != nil {
 		t.Fatalf("reading stopped: %v", final)

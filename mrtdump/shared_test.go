@@ -9,31 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// testShared returns the shared test data directory: $ROUTESTAT_SHARED, or
-// ../../shared beside the repository. Without it the test fails under CI and
-// is skipped elsewhere.
-func testShared(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("ROUTESTAT_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "testdata", "mrt")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing (set ROUTESTAT_SHARED): %v", err)
-		}
-		t.Skipf("shared test data missing (set ROUTESTAT_SHARED): %v", err)
-	}
-	return dir
-}
+	"github.com/routestat/routestat/internal/sharedtest"
+)
 
 // testMRTFiles lists the MRT data files of the shared test data (everything
 // but reference outputs and notes), relative to testdata/mrt.
 func testMRTFiles(t testing.TB) (root string, files []string) {
 	t.Helper()
-	root = filepath.Join(testShared(t), "testdata", "mrt")
+	root = filepath.Join(sharedtest.Dir(t), "testdata", "mrt")
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

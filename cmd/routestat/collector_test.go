@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/routestat/routestat/collector/replay"
+	"github.com/routestat/routestat/internal/sharedtest"
 )
 
 // finalRoutes reads MRT files with bgpdump -m and applies their
@@ -59,7 +60,7 @@ func finalRoutes(t *testing.T, files ...string) map[string]string {
 // the archive with bgpdump: the routes left by its updates files, and
 // those in its RIB dump, are the routes the input file leaves.
 func TestCollectorReplayEndToEnd(t *testing.T) {
-	input := sharedMRT(t, "libbgpstream-testdumps/ris.rrc06.updates.1401488100.gz")
+	input := sharedtest.MRT(t, "libbgpstream-testdumps/ris.rrc06.updates.1401488100.gz")
 	want := finalRoutes(t, input)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")

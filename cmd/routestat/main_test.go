@@ -9,25 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedMRT returns a shared MRT file's path; tests fail under CI without
-// the shared data and skip elsewhere.
-func sharedMRT(t *testing.T, rel string) string {
-	t.Helper()
-	dir := os.Getenv("ROUTESTAT_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(dir, "testdata", "mrt", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing (set ROUTESTAT_SHARED): %v", err)
-		}
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return p
-}
+	"github.com/routestat/routestat/internal/sharedtest"
+)
 
 func runCLI(t *testing.T, stdin io.Reader, args ...string) (status int, stdout, stderr string) {
 	t.Helper()
@@ -57,7 +41,7 @@ func TestVersionAndHelp(t *testing.T) {
 // TestMRTDumpMatchesBgpdump runs the command end to end on a real file and
 // compares with bgpdump's stored output.
 func TestMRTDumpMatchesBgpdump(t *testing.T) {
-	path := sharedMRT(t, "incident-youtube-2008/updates.20080224.2056.bz2")
+	path := sharedtest.MRT(t, "incident-youtube-2008/updates.20080224.2056.bz2")
 	st, out, errOut := runCLI(t, nil, "mrtdump", "-m", path)
 	if st != 0 || errOut != "" {
 		t.Fatalf("status %d, stderr %q", st, errOut)
@@ -86,7 +70,7 @@ func TestMRTDumpMatchesBgpdump(t *testing.T) {
 }
 
 func TestMRTDumpStdinAndOutputFile(t *testing.T) {
-	path := sharedMRT(t, "ripe-bgpdump-testdata/updates.nlri_mask_trailing_bits.gz")
+	path := sharedtest.MRT(t, "ripe-bgpdump-testdata/updates.nlri_mask_trailing_bits.gz")
 	in, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +128,7 @@ func TestMRTDumpBadInput(t *testing.T) {
 }
 
 func TestMRTDumpSummary(t *testing.T) {
-	path := sharedMRT(t, "ripe-bgpdump-testdata/updates.20020722.2238.gz")
+	path := sharedtest.MRT(t, "ripe-bgpdump-testdata/updates.20020722.2238.gz")
 	st, out, errOut := runCLI(t, nil, "mrtdump", "--summary", path)
 	if st != 0 {
 		t.Fatalf("status %d: %s", st, errOut)

@@ -20,26 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/routestat/routestat/collector/bus"
+	"github.com/routestat/routestat/internal/sharedtest"
 	"github.com/routestat/routestat/mrtdump"
 )
-
-// sharedMRT returns the path of a shared MRT file; without the shared data
-// the test fails under CI and is skipped elsewhere.
-func sharedMRT(t testing.TB, rel string) string {
-	t.Helper()
-	dir := os.Getenv("ROUTESTAT_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(dir, "testdata", "mrt", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing (set ROUTESTAT_SHARED): %v", err)
-		}
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return p
-}
 
 func needBgpdump(t testing.TB) {
 	t.Helper()
@@ -171,7 +154,7 @@ func bgpdumpLines(t *testing.T, files ...string) []string {
 // lines as bgpdump prints for the original).
 func TestUpdatesArchive(t *testing.T) {
 	needBgpdump(t)
-	src := sharedMRT(t, "ripe-bgpdump-testdata/updates.20160811.1600.gz")
+	src := sharedtest.MRT(t, "ripe-bgpdump-testdata/updates.20160811.1600.gz")
 	evs := realEvents(t, src)
 	for _, et := range []bool{false, true} {
 		t.Run(fmt.Sprintf("ET=%v", et), func(t *testing.T) {
@@ -510,7 +493,7 @@ func crashChild(dir string) {
 // BenchmarkRun archives the messages and state changes of a real RIS
 // updates file (17,406 events, 5 minutes of rrc00 in 2016) per iteration.
 func BenchmarkRun(b *testing.B) {
-	evs := realEvents(b, sharedMRT(b, "ripe-bgpdump-testdata/updates.20160811.1600.gz"))
+	evs := realEvents(b, sharedtest.MRT(b, "ripe-bgpdump-testdata/updates.20160811.1600.gz"))
 	last := evs[len(evs)-1].Time
 	var size int64
 	for _, ev := range evs {

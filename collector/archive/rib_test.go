@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/routestat/routestat/internal/sharedtest"
 	"github.com/routestat/routestat/mrtdump"
 )
 
@@ -117,7 +118,7 @@ func TestDumpRIB(t *testing.T) {
 		"ripe-bgpdump-testdata/bview.ipv6_unicast_add_path.gz",
 	} {
 		t.Run(rel, func(t *testing.T) {
-			src := sharedMRT(t, rel)
+			src := sharedtest.MRT(t, rel)
 			at, peers, routes := ribRoutes(t, src)
 			dir := t.TempDir()
 			a, err := New(Config{Dir: dir, Collector: "rrc99"}, nil, nil)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,24 +15,9 @@ import (
 	"github.com/osrg/gobgp/v3/pkg/packet/bgp"
 	"github.com/osrg/gobgp/v3/pkg/server"
 
+	"github.com/routestat/routestat/internal/sharedtest"
 	"github.com/routestat/routestat/mrtdump"
 )
-
-func sharedMRT(t testing.TB, rel string) string {
-	t.Helper()
-	dir := os.Getenv("ROUTESTAT_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(dir, "testdata", "mrt", rel)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared test data missing (set ROUTESTAT_SHARED): %v", err)
-		}
-		t.Skipf("shared test data missing: %v", err)
-	}
-	return p
-}
 
 // receiver is a GoBGP server standing in for the collector: it accepts
 // any loopback peer with any AS, with ADD-PATH receive.
@@ -209,7 +192,7 @@ func TestReplay(t *testing.T) {
 	} {
 		t.Run(files[0], func(t *testing.T) {
 			for i := range files {
-				files[i] = sharedMRT(t, files[i])
+				files[i] = sharedtest.MRT(t, files[i])
 			}
 			s, port := receiver(t)
 			ctx, cancel := context.WithCancel(context.Background())
