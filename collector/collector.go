@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/routestat/routestat/collector/bus"
+	"github.com/routestat/routestat/internal/gobgpstart"
 )
 
 // Collector is a passive BGP route collector: an in-process GoBGP server
@@ -88,7 +89,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	defer func() { seq.close(); <-pubDone }()
 
 	bg := context.Background()
-	if err := s.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
+	if err := gobgpstart.Start(ctx, s, &api.StartBgpRequest{Global: &api.Global{
 		Asn:             c.cfg.ASN,
 		RouterId:        c.cfg.RouterID,
 		ListenPort:      int32(c.cfg.ListenPort),

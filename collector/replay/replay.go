@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/routestat/routestat/internal/gobgpstart"
 	"github.com/routestat/routestat/mrtdump"
 )
 
@@ -228,7 +229,7 @@ func (r *replayer) start(ctx context.Context) error {
 	for i, s := range r.order {
 		sock := filepath.Join(dir, strconv.Itoa(i)+".sock")
 		go s.srv.Serve()
-		if err := s.srv.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
+		if err := gobgpstart.Start(ctx, s.srv, &api.StartBgpRequest{Global: &api.Global{
 			Asn: s.key.as, RouterId: routerID(s.local), ListenPort: -1,
 		}}); err != nil {
 			return fmt.Errorf("speaker for %s AS%d: %w", s.key.addr, s.key.as, err)
