@@ -18,6 +18,7 @@ type File struct {
 	Collector collector.Config `yaml:"collector"`
 	Archive   Archive          `yaml:"archive"`
 	HTTP      HTTP             `yaml:"http"`
+	Stream    Stream           `yaml:"stream"`
 }
 
 // Archive configures the MRT archive the collector writes.
@@ -45,6 +46,19 @@ type HTTP struct {
 	Listen string `yaml:"listen"`
 }
 
+// Stream configures the RIS Live endpoints (/v1/ws/ and /v1/stream/).
+type Stream struct {
+	// Buffer is how many messages one client may fall behind before
+	// messages are dropped for it (default 4096).
+	Buffer int `yaml:"buffer"`
+	// MaxSubscriptions limits the subscriptions of one socket (default
+	// 256).
+	MaxSubscriptions int `yaml:"max_subscriptions"`
+	// SlowGrace is how long a client told of dropped messages has to
+	// catch up before it is disconnected (default 1m).
+	SlowGrace time.Duration `yaml:"slow_grace"`
+}
+
 // Defaults returns f with every unset field set to its default.
 func (f File) Defaults() File {
 	f.Collector = f.Collector.Defaults()
@@ -62,6 +76,15 @@ func (f File) Defaults() File {
 	}
 	if f.HTTP.Listen == "" {
 		f.HTTP.Listen = "127.0.0.1:8080"
+	}
+	if f.Stream.Buffer == 0 {
+		f.Stream.Buffer = 4096
+	}
+	if f.Stream.MaxSubscriptions == 0 {
+		f.Stream.MaxSubscriptions = 256
+	}
+	if f.Stream.SlowGrace == 0 {
+		f.Stream.SlowGrace = time.Minute
 	}
 	return f
 }
@@ -81,6 +104,9 @@ func Parse(b []byte) (File, error) {
 	}
 	if f.Archive.FlushInterval < 0 || f.Archive.UpdatesInterval < 0 {
 		return File{}, errors.New("archive: intervals must not be negative (rib_interval may, to disable dumps)")
+	}
+	if f.Stream.Buffer < 0 || f.Stream.MaxSubscriptions < 0 || f.Stream.SlowGrace < 0 {
+		return File{}, errors.New("stream: buffer, max_subscriptions and slow_grace must not be negative")
 	}
 	return f, nil
 }

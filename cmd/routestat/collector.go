@@ -22,6 +22,7 @@ import (
 	"github.com/routestat/routestat/collector"
 	"github.com/routestat/routestat/collector/archive"
 	"github.com/routestat/routestat/collector/bus"
+	"github.com/routestat/routestat/collector/rislive"
 	"github.com/routestat/routestat/config"
 )
 
@@ -30,8 +31,10 @@ const collectorUsage = `Usage: routestat collector [--config routestat.yaml]
 Runs a passive BGP route collector: accepts BGP sessions (with no
 configuration, from loopback addresses with any AS), never announces a
 route, and writes a RIS-style MRT archive of everything it receives, with
-RIB dumps every 8 hours and on SIGUSR1. Serves Prometheus metrics on
-http.listen (/metrics). Stops cleanly on SIGINT or SIGTERM.
+RIB dumps every 8 hours and on SIGUSR1. Serves Prometheus metrics
+(/metrics) and a RIS Live compatible stream (/v1/ws/?client=NAME, and
+/v1/stream/?format=json) on http.listen. Stops cleanly on SIGINT or
+SIGTERM.
 
 Options:
 `
@@ -134,12 +137,21 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 			<-archDone
 			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 		}
+		live := rislive.NewHandler(b, rislive.Options{
+			Hosts: []string{name}, Buffer: cfg.Stream.Buffer, MaxSubscriptions: cfg.Stream.MaxSubscriptions,
+			SlowGrace: cfg.Stream.SlowGrace, Logger: log, Registerer: reg,
+		})
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		mux.Handle("/v1/", live)
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		log.Info("HTTP listening", "address", ln.Addr().String())
+		log.Info("HTTP listening", "address", ln.Addr().String(), "metrics", "/metrics", "ris_live", "/v1/ws/")
 		go srv.Serve(ln)
-		go func() { <-ctx.Done(); srv.Close() }()
+		go func() {
+			<-ctx.Done()
+			live.Close()
+			srv.Close()
+		}()
 	}
 	if cfg.Archive.RIBInterval > 0 {
 		wg.Add(1)
