@@ -44,7 +44,7 @@ func need(t *testing.T, prog string) string {
 }
 
 // freePort returns a TCP port free on 127.0.0.1 just now.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
@@ -33,7 +34,8 @@ type Route struct {
 	// its parsed form (not the received bytes): AS numbers are 4 bytes
 	// (ASNSize 4; GoBGP merges AS4_PATH into AS_PATH on receipt), and
 	// MP_REACH_NLRI is abbreviated to next-hop length and next hop, as
-	// RFC 6396 section 4.3.4 wants in RIB entries.
+	// RFC 6396 section 4.3.4 wants in RIB entries. Routes with the same
+	// attributes share them: read only.
 	Attrs   []byte
 	ASNSize int
 }
@@ -47,7 +49,11 @@ func (c *Collector) AdjRIBIn(ctx context.Context) (*RIB, error) {
 	}
 	rib := &RIB{}
 	var addrs []netip.Addr
+	held := 0 // routes in the Adj-RIBs-In now, to size rib.Routes once
 	err = s.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
+		for _, a := range p.GetAfiSafis() {
+			held += int(a.GetState().GetReceived())
+		}
 		addr, err := netip.ParseAddr(p.GetState().GetNeighborAddress())
 		if err != nil {
 			return
@@ -72,6 +78,14 @@ func (c *Collector) AdjRIBIn(ctx context.Context) (*RIB, error) {
 	if len(addrs) > 0xffff {
 		return nil, fmt.Errorf("RIB snapshot: %d peers do not fit a PEER_INDEX_TABLE", len(addrs))
 	}
+	// A full table is ~10^6 routes per peer: growing the slice by
+	// doubling would hold up to three times its final size at once.
+	rib.Routes = make([]Route, 0, held+held/16)
+	// Routes with the same attributes share one copy of them (a router
+	// packs many prefixes into one UPDATE), as does a route server's
+	// table shared by its clients: the snapshot holds each set once.
+	attrs := map[string][]byte{}
+	var buf []byte
 	for i, addr := range addrs {
 		for _, f := range []*api.Family{
 			{Afi: api.Family_AFI_IP, Safi: api.Family_SAFI_UNICAST},
@@ -91,9 +105,15 @@ func (c *Collector) AdjRIBIn(ctx context.Context) (*RIB, error) {
 					if p.GetIsWithdraw() {
 						continue
 					}
+					buf = appendRIBAttrs(buf[:0], p.GetPattrsBinary())
+					a, ok := attrs[string(buf)]
+					if !ok {
+						a = bytes.Clone(buf)
+						attrs[string(a)] = a
+					}
 					rib.Routes = append(rib.Routes, Route{
 						PeerIndex: uint16(i), Prefix: prefix, PathID: p.GetIdentifier(),
-						Originated: p.GetAge().AsTime(), Attrs: ribAttrs(p.GetPattrsBinary()), ASNSize: 4,
+						Originated: p.GetAge().AsTime(), Attrs: a, ASNSize: 4,
 					})
 				}
 			})
@@ -108,10 +128,9 @@ func (c *Collector) AdjRIBIn(ctx context.Context) (*RIB, error) {
 	return rib, nil
 }
 
-// ribAttrs concatenates encoded path attributes, abbreviating
-// MP_REACH_NLRI to its next hop.
-func ribAttrs(attrs [][]byte) []byte {
-	var out []byte
+// appendRIBAttrs appends the encoded path attributes to out,
+// abbreviating MP_REACH_NLRI to its next hop.
+func appendRIBAttrs(out []byte, attrs [][]byte) []byte {
 	for _, a := range attrs {
 		if len(a) < 3 || a[1] != byte(bgp.BGP_ATTR_TYPE_MP_REACH_NLRI) {
 			out = append(out, a...)
