@@ -34,20 +34,19 @@ all: build
 build:
 	$(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/routestat
 
+# run indexes the sample archive shipped in the repository (once: ingest
+# skips files already done) and serves everything on the defaults:
+# BGP on 179 (1179 unprivileged), HTTP on :8080. Ctrl-C stops it.
 run: build
 	@./$(BIN) version
-	@./$(BIN) help
+	./$(BIN) ingest --data var/data mrtdump/testdata/sample/updates.sample.gz
 	@echo
-	@echo '$$ routestat mrtdump -m mrtdump/testdata/sample/updates.sample.gz'
-	@./$(BIN) mrtdump -m mrtdump/testdata/sample/updates.sample.gz
+	@echo 'Serving. Try, from another terminal:'
+	@echo '  curl -s "http://127.0.0.1:8080/data/announced-prefixes/data.json?resource=AS65001"'
+	@echo '  curl -s http://127.0.0.1:8080/metrics | grep routestat_'
+	@echo '  bin/routestat replay --to 127.0.0.1:1179 --fast <an MRT file>'
 	@echo
-	@echo '$$ routestat mrtdump --json --host rrc00 mrtdump/testdata/sample/updates.sample.gz | tail -3'
-	@./$(BIN) mrtdump --json --host rrc00 mrtdump/testdata/sample/updates.sample.gz | tail -3
-	@if [ -d "$(ROUTESTAT_SHARED)/testdata/mrt" ]; then \
-	  f="$(ROUTESTAT_SHARED)/testdata/mrt/incident-youtube-2008/updates.20080224.2056.bz2"; \
-	  echo; echo "\$$ routestat mrtdump -m $$f | grep 208.65.153.0/24 | head"; \
-	  ./$(BIN) mrtdump -m "$$f" | grep '|208.65.153.0/24' | head; \
-	fi
+	./$(BIN) serve --data var/data
 
 # deps installs what the tests need when it is missing and we may (root).
 deps:

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/routestat/routestat/collector"
+	"github.com/routestat/routestat/stat/index"
 )
 
 // File is routestat.yaml.
@@ -19,6 +20,31 @@ type File struct {
 	Archive   Archive          `yaml:"archive"`
 	HTTP      HTTP             `yaml:"http"`
 	Stream    Stream           `yaml:"stream"`
+	Index     Index            `yaml:"index"`
+}
+
+// Index configures the route index (stat/index).
+type Index struct {
+	// Dir is the index's Badger directory (default var/data).
+	Dir string `yaml:"dir"`
+	// FullFeedV4 and FullFeedV6 are the table sizes from which a peer
+	// counts as a full-feed peer (defaults 800000 and 150000, as RIS).
+	FullFeedV4 int `yaml:"full_feed_v4"`
+	FullFeedV6 int `yaml:"full_feed_v6"`
+	// SnapshotEvery is how many events of a prefix may follow its last
+	// snapshot before a new one is written (default 64).
+	SnapshotEvery int `yaml:"snapshot_every"`
+	// GCInterval is how often Badger's value-log GC runs (default 10m).
+	GCInterval time.Duration `yaml:"gc_interval"`
+}
+
+// Options returns the index options the section sets (zero values select
+// the index's defaults).
+func (i Index) Options() index.Options {
+	return index.Options{
+		FullFeedV4: i.FullFeedV4, FullFeedV6: i.FullFeedV6,
+		SnapshotEvery: i.SnapshotEvery, GCInterval: i.GCInterval,
+	}
 }
 
 // Archive configures the MRT archive the collector writes.
@@ -41,7 +67,7 @@ type Archive struct {
 // HTTP configures routestat's HTTP endpoint: /metrics and the RIS Live
 // stream.
 type HTTP struct {
-	// Listen is the address to serve on (default 127.0.0.1:8080; empty
+	// Listen is the address to serve on (default :8080; empty
 	// string in the file keeps the default, "off" disables it).
 	Listen string `yaml:"listen"`
 }
@@ -75,7 +101,10 @@ func (f File) Defaults() File {
 		f.Archive.FlushInterval = time.Second
 	}
 	if f.HTTP.Listen == "" {
-		f.HTTP.Listen = "127.0.0.1:8080"
+		f.HTTP.Listen = ":8080"
+	}
+	if f.Index.Dir == "" {
+		f.Index.Dir = "var/data"
 	}
 	if f.Stream.Buffer == 0 {
 		f.Stream.Buffer = 4096
@@ -104,6 +133,9 @@ func Parse(b []byte) (File, error) {
 	}
 	if f.Archive.FlushInterval < 0 || f.Archive.UpdatesInterval < 0 {
 		return File{}, errors.New("archive: intervals must not be negative (rib_interval may, to disable dumps)")
+	}
+	if f.Index.FullFeedV4 < 0 || f.Index.FullFeedV6 < 0 || f.Index.SnapshotEvery < 0 || f.Index.GCInterval < 0 {
+		return File{}, errors.New("index: full_feed_v4, full_feed_v6, snapshot_every and gc_interval must not be negative")
 	}
 	if f.Stream.Buffer < 0 || f.Stream.MaxSubscriptions < 0 || f.Stream.SlowGrace < 0 {
 		return File{}, errors.New("stream: buffer, max_subscriptions and slow_grace must not be negative")

@@ -14,7 +14,7 @@ func TestParse(t *testing.T) {
 	}{
 		{name: "empty is all defaults", yaml: "", check: func(f File) bool {
 			return f.Archive.Dir == "var/archive" && f.Archive.UpdatesInterval == 5*time.Minute && f.Archive.RIBInterval == 8*time.Hour &&
-				f.HTTP.Listen == "127.0.0.1:8080" && f.Collector.Name == "rrc00" && len(f.Collector.DynamicNeighbors) == 2
+				f.HTTP.Listen == ":8080" && f.Collector.Name == "rrc00" && len(f.Collector.DynamicNeighbors) == 2
 		}},
 		{name: "values", yaml: "collector:\n  name: rrc42\narchive:\n  dir: /srv/mrt\n  updates_interval: 15m\n  rib_interval: -1s\n  et: true\nhttp:\n  listen: off\n", check: func(f File) bool {
 			return f.Collector.Name == "rrc42" && f.Archive.Dir == "/srv/mrt" && f.Archive.UpdatesInterval == 15*time.Minute &&

@@ -24,6 +24,8 @@ import (
 	"github.com/routestat/routestat/collector/bus"
 	"github.com/routestat/routestat/collector/rislive"
 	"github.com/routestat/routestat/config"
+	"github.com/routestat/routestat/stat/index"
+	"github.com/routestat/routestat/stat/ingest"
 )
 
 const collectorUsage = `Usage: routestat collector [--config routestat.yaml]
@@ -75,16 +77,24 @@ func collectorMain(ctx context.Context, args []string, dump <-chan os.Signal, st
 		log.Error("configuration", "err", err)
 		return 2
 	}
-	if err := serveCollector(ctx, cfg, dump, log); err != nil {
+	if err := serveCollector(ctx, cfg, dump, log, extras{}); err != nil {
 		log.Error("collector stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// serveCollector runs the collector, its archive, its RIB dumps and its
-// HTTP endpoint until ctx is done or one of them fails.
-func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal, log *slog.Logger) error {
+// extras are what routestat serve runs beside the collector.
+type extras struct {
+	// index, when not nil, indexes the collector's bus live.
+	index *index.Index
+	// mount, when not nil, adds handlers to the HTTP endpoint.
+	mount func(mux *http.ServeMux, reg prometheus.Registerer) error
+}
+
+// serveCollector runs the collector, its archive, its RIB dumps, its HTTP
+// endpoint and the extras until ctx is done or one of them fails.
+func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal, log *slog.Logger, ex extras) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b := bus.New()
@@ -125,8 +135,34 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 			cancel(fmt.Errorf("archive: %w", err))
 		}
 	}()
+	// The live indexer, like the archive, drains what the collector
+	// published before it stopped.
+	var isub *bus.Subscription
+	indexDone := make(chan struct{})
+	if ex.index != nil {
+		isub = b.Subscribe("index", 1<<16)
+		lost := prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "routestat_index_live_events_lost_total",
+			Help: "Bus events the live indexer fell behind on and lost (reindex recovers them from the archive).",
+		})
+		reg.MustRegister(lost)
+		go func() {
+			defer close(indexDone)
+			err := ingest.Live(context.Background(), ex.index, isub, name, ingest.LiveOptions{
+				Log: log, Lost: func(n uint64) { lost.Add(float64(n)) },
+			})
+			if err != nil {
+				cancel(fmt.Errorf("index: %w", err))
+			}
+		}()
+	} else {
+		close(indexDone)
+	}
 	run("BGP", func() error {
 		defer sub.Close()
+		if isub != nil {
+			defer isub.Close()
+		}
 		return c.Run(ctx)
 	})
 	if cfg.HTTP.Listen != "off" {
@@ -135,6 +171,7 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 			cancel(nil)
 			wg.Wait()
 			<-archDone
+			<-indexDone
 			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 		}
 		live := rislive.NewHandler(b, rislive.Options{
@@ -144,6 +181,18 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 		mux.Handle("/v1/", live)
+		if ex.mount != nil {
+			if err := ex.mount(mux, reg); err != nil {
+				ln.Close()
+				cancel(nil)
+				wg.Wait()
+				<-archDone
+				<-indexDone
+				return err
+			}
+		}
+		// WriteTimeout is left unset: RIS Live streams are long-lived; the
+		// data API bounds its own requests (30 s).
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		log.Info("HTTP listening", "address", ln.Addr().String(), "metrics", "/metrics", "ris_live", "/v1/ws/")
 		go srv.Serve(ln)
@@ -163,6 +212,7 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 	<-ctx.Done()
 	wg.Wait()
 	<-archDone
+	<-indexDone
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

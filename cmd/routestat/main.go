@@ -19,7 +19,10 @@ Usage:
   routestat <command> [arguments]
 
 Commands:
+  serve     run the collector, the route index, the data API and the RIS Live stream
   collector run a passive BGP route collector writing a RIS-style MRT archive
+  ingest    add MRT files, directories or URLs to the route index
+  reindex   rebuild the route index from the MRT archive
   mrtdump   print MRT files one line per route, as bgpdump -m does (or as JSON)
   replay    play MRT files into a collector over real BGP sessions
   version   print the version
@@ -40,10 +43,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "mrtdump":
 		return runMRTDump(args[1:], stdin, stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
 	case "collector":
 		return runCollector(args[1:], stdout, stderr)
 	case "replay":
 		return runReplay(args[1:], stdout, stderr)
+	case "ingest":
+		return runIngest(args[1:], stdout, stderr)
+	case "reindex":
+		return runReindex(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "routestat %s %s\n", versionString(), goVersion())
 		return 0

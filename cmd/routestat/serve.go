@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/routestat/routestat/config"
+	"github.com/routestat/routestat/stat/api"
+	"github.com/routestat/routestat/stat/index"
+)
+
+const serveUsage = `Usage: routestat serve [--config routestat.yaml] [--data DIR] [--http ADDR]
+
+Runs everything in one process: the passive BGP collector and its MRT
+archive (as "routestat collector"), the route index fed live by the
+collector, the RIS Live stream (/v1/ws/), the RIPEstat-compatible data API
+(/data/<call>/data.json) and Prometheus metrics (/metrics). With no
+configuration it accepts BGP sessions from loopback addresses with any AS
+and serves HTTP on :8080. RIB dumps on SIGUSR1; stops cleanly on SIGINT
+or SIGTERM.
+
+Options:
+`
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	dump := make(chan os.Signal, 1)
+	signal.Notify(dump, syscall.SIGUSR1)
+	defer signal.Stop(dump)
+	return serveMain(ctx, args, dump, stderr)
+}
+
+// serveMain runs routestat serve until ctx is done; a value on dump asks
+// for a RIB dump.
+func serveMain(ctx context.Context, args []string, dump <-chan os.Signal, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "routestat.yaml (default: none, all defaults)")
+	data := fs.String("data", "", "index directory (default: index.dir of the config, var/data)")
+	httpAddr := fs.String("http", "", `HTTP address (default: http.listen of the config, ":8080"; "off" disables)`)
+	debug := fs.Bool("debug", false, "log at debug level")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, serveUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	if *data != "" {
+		cfg.Index.Dir = *data
+	}
+	if *httpAddr != "" {
+		cfg.HTTP.Listen = *httpAddr
+	}
+	ix, err := index.Open(cfg.Index.Dir, cfg.Index.Options())
+	if err != nil {
+		log.Error("open index", "dir", cfg.Index.Dir, "err", err)
+		return 1
+	}
+	log.Info("index open", "dir", cfg.Index.Dir)
+	mount := func(mux *http.ServeMux, reg prometheus.Registerer) error {
+		srv, err := api.New(api.Options{BuildVersion: versionString(), Logger: log, Registerer: reg})
+		if err != nil {
+			return fmt.Errorf("data API: %w", err)
+		}
+		srv.Mount(mux)
+		return nil
+	}
+	err = serveCollector(ctx, cfg, dump, log, extras{index: ix, mount: mount})
+	if cerr := ix.Close(); cerr != nil {
+		log.Error("close index", "dir", cfg.Index.Dir, "err", cerr)
+		if err == nil {
+			return 1
+		}
+	}
+	if err != nil {
+		log.Error("serve stopped", "err", err)
+		return 1
+	}
+	return 0
+}
