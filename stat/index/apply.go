@@ -37,6 +37,18 @@ type chunk struct {
 	err         error
 }
 
+// del deletes k in the chunk's transaction.
+func (c *chunk) del(k []byte) {
+	if c.err != nil {
+		return
+	}
+	c.keys++
+	c.bytes += int64(len(k) + 16)
+	if err := c.txn.Delete(k); err != nil {
+		c.err = err
+	}
+}
+
 func (c *chunk) set(k, v []byte) {
 	if c.err != nil {
 		return
@@ -212,13 +224,22 @@ func (ix *Index) commit(c *chunk, cp storedCP) error {
 		if p.sampled && p.v4 == p.sampleV4 && p.v6 == p.sampleV6 {
 			continue
 		}
-		if forced || !p.sampled || p.last-p.sampleT >= ix.opt.TableSizeEvery.Microseconds() {
-			v := []byte{valueVersion}
-			v = binary.BigEndian.AppendUint32(v, uint32(p.v4))
-			v = binary.BigEndian.AppendUint32(v, uint32(p.v6))
-			c.set(tableKey(id, p.last), v)
-			p.sampled, p.sampleT, p.sampleV4, p.sampleV6 = true, p.last, p.v4, p.v6
+		// Time is cut into buckets of TableSizeEvery: a bucket keeps its
+		// latest sample (a new one replaces the previous sample of its
+		// bucket), and every empty-table sample of a session down. The
+		// table size at the end of every batch is so stored, with at most
+		// a few keys per bucket, and the rule depends only on what the
+		// store holds (an interrupted ingest ends as a clean one).
+		every := max(ix.opt.TableSizeEvery.Microseconds(), 1)
+		prev := p.sampled && p.sampleT != p.last && p.sampleT/every == p.last/every && (p.sampleV4 != 0 || p.sampleV6 != 0)
+		if prev && !forced {
+			c.del(tableKey(id, p.sampleT))
 		}
+		v := []byte{valueVersion}
+		v = binary.BigEndian.AppendUint32(v, uint32(p.v4))
+		v = binary.BigEndian.AppendUint32(v, uint32(p.v6))
+		c.set(tableKey(id, p.last), v)
+		p.sampled, p.sampleT, p.sampleV4, p.sampleV6 = true, p.last, p.v4, p.v6
 	}
 	ix.seq++
 	c.set(keySeq, binary.BigEndian.AppendUint64(nil, ix.seq))
