@@ -21,6 +21,15 @@ type File struct {
 	HTTP      HTTP             `yaml:"http"`
 	Stream    Stream           `yaml:"stream"`
 	Index     Index            `yaml:"index"`
+	API       API              `yaml:"api"`
+}
+
+// API configures the data API (/data/<call>/data.json).
+type API struct {
+	// ASNames is an optional AS-names file ("<asn> <name>" per line,
+	// docs/asnames.md): as-overview's holder, searchcomplete and BGPlay's
+	// node names. Empty: no names.
+	ASNames string `yaml:"as_names"`
 }
 
 // Index configures the route index (stat/index).

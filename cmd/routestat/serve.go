@@ -16,6 +16,8 @@ import (
 
 	"github.com/routestat/routestat/config"
 	"github.com/routestat/routestat/stat/api"
+	"github.com/routestat/routestat/stat/asnames"
+	"github.com/routestat/routestat/stat/calls"
 	"github.com/routestat/routestat/stat/index"
 )
 
@@ -86,10 +88,23 @@ func serveMain(ctx context.Context, args []string, dump <-chan os.Signal, stderr
 		return 1
 	}
 	log.Info("index open", "dir", cfg.Index.Dir)
+	deps := calls.Deps{Index: ix}
+	if cfg.API.ASNames != "" {
+		names, err := asnames.Load(cfg.API.ASNames)
+		if err != nil {
+			ix.Close()
+			log.Error("AS names", "err", err)
+			return 2
+		}
+		deps.Names = names
+	}
 	mount := func(mux *http.ServeMux, reg prometheus.Registerer) error {
 		srv, err := api.New(api.Options{BuildVersion: versionString(), Logger: log, Registerer: reg})
 		if err != nil {
 			return fmt.Errorf("data API: %w", err)
+		}
+		if err := calls.Register(srv, deps); err != nil {
+			return err
 		}
 		srv.Mount(mux)
 		return nil

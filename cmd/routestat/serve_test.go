@@ -79,6 +79,21 @@ index:
 	if err := json.Unmarshal(body, &env); err != nil || code != http.StatusNotFound || env.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown call: HTTP %d, %s (%v)", code, body, err)
 	}
+	// The data calls answer from the live index: ris-peers lists the two
+	// replayed peers with routes.
+	code, body = get(t, base+"/data/ris-peers/data.json")
+	var peers struct {
+		Data struct {
+			Peers map[string][]struct {
+				IP      string `json:"ip"`
+				V4Count int    `json:"v4_prefix_count"`
+				V6Count int    `json:"v6_prefix_count"`
+			} `json:"peers"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &peers); err != nil || code != http.StatusOK || len(peers.Data.Peers["rrc99"]) != 2 {
+		t.Errorf("ris-peers: HTTP %d, %s (%v)", code, body, err)
+	}
 	if _, body := get(t, base+"/metrics"); !bytes.Contains(body, []byte("routestat_index_live_events_lost_total 0")) {
 		t.Errorf("metrics lack routestat_index_live_events_lost_total 0")
 	}
