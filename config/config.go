@@ -45,6 +45,9 @@ type Index struct {
 	SnapshotEvery int `yaml:"snapshot_every"`
 	// GCInterval is how often Badger's value-log GC runs (default 10m).
 	GCInterval time.Duration `yaml:"gc_interval"`
+	// MinFreeMB is the free disk space, in MiB, below which the index
+	// stops writing (default 1024; negative disables the check).
+	MinFreeMB int64 `yaml:"min_free_mb"`
 }
 
 // Options returns the index options the section sets (zero values select
@@ -53,6 +56,7 @@ func (i Index) Options() index.Options {
 	return index.Options{
 		FullFeedV4: i.FullFeedV4, FullFeedV6: i.FullFeedV6,
 		SnapshotEvery: i.SnapshotEvery, GCInterval: i.GCInterval,
+		MinFree: max(i.MinFreeMB, -1) << 20,
 	}
 }
 

@@ -112,6 +112,9 @@ func (ix *Index) Apply(ctx context.Context, events []Event, cp Checkpoint) error
 			skip = 0 // an empty batch that marks the source done
 		}
 	}
+	if err := ix.checkSpace(); err != nil {
+		return err
+	}
 	carry := int64(0)
 	if skip > int64(len(events)) {
 		carry = skip - int64(len(events))

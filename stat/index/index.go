@@ -38,6 +38,11 @@ type Options struct {
 	// MemTableSize is Badger's memtable size, which bounds one
 	// transaction (default 128 MiB).
 	MemTableSize int64
+	// MinFree is the free space, in bytes, that the store's file system
+	// must keep: Apply refuses a batch below it with ErrLowSpace (default
+	// 1 GiB or 8 memtables, whichever is more; negative disables the
+	// check).
+	MinFree int64
 	// Log receives background errors (default slog.Default()).
 	Log *slog.Logger
 }
@@ -60,6 +65,9 @@ func (o *Options) fill() {
 	}
 	if o.MemTableSize <= 0 {
 		o.MemTableSize = 128 << 20
+	}
+	if o.MinFree == 0 {
+		o.MinFree = max(1<<30, 8*o.MemTableSize)
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -162,6 +170,7 @@ type storedCP struct {
 // each other and wait for an Apply in progress.
 type Index struct {
 	db  *badger.DB
+	dir string
 	opt Options
 
 	mu     sync.RWMutex
@@ -210,7 +219,7 @@ func Open(dir string, opt Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", dir, err)
 	}
-	ix := &Index{db: db, opt: opt, chunkEvents: maxChunkEvents}
+	ix := &Index{db: db, dir: dir, opt: opt, chunkEvents: maxChunkEvents}
 	if err := ix.checkVersion(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", dir, err)

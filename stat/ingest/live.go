@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -24,6 +25,10 @@ type LiveOptions struct {
 	Lost func(n uint64)
 }
 
+// maxHeld is how many events the live indexer holds while the disk is
+// too full to apply them.
+const maxHeld = 1000000
+
 // fsmEstablished is the BGP FSM state Established (RFC 6396 numbering).
 const fsmEstablished = 6
 
@@ -45,9 +50,10 @@ func Live(ctx context.Context, store Store, sub *bus.Subscription, collector str
 	conv := index.NewConverter(collector)
 	source := "live:" + collector
 	var (
-		batch   []index.Event
-		nextSeq uint64
-		lost    uint64
+		batch    []index.Event
+		nextSeq  uint64
+		lost     uint64
+		lowSpace bool // Apply refused for lack of disk space; events held
 	)
 	emit := func(e index.Event) { batch = append(batch, e) }
 	flush := func() error {
@@ -61,8 +67,30 @@ func Live(ctx context.Context, store Store, sub *bus.Subscription, collector str
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := store.Apply(ctx, batch, index.Checkpoint{Source: source, Offset: int64(nextSeq)}); err != nil {
+		err := store.Apply(ctx, batch, index.Checkpoint{Source: source, Offset: int64(nextSeq)})
+		switch {
+		case errors.Is(err, index.ErrLowSpace):
+			// Keep the events and try again at the next flush: the
+			// archive goes on writing them, and beyond maxHeld they are
+			// dropped (and counted) rather than held in memory.
+			if !lowSpace {
+				opt.Log.Error("live indexer paused: low disk space; it resumes when there is space", "err", err)
+				lowSpace = true
+			}
+			if len(batch) > maxHeld {
+				opt.Log.Warn("live indexer: events dropped while paused (reindex recovers them from the archive)", "lost", len(batch))
+				if opt.Lost != nil {
+					opt.Lost(uint64(len(batch)))
+				}
+				batch = batch[:0:0]
+			}
+			return nil
+		case err != nil:
 			return fmt.Errorf("live index of %s: apply events before bus sequence %d: %w", collector, nextSeq, err)
+		}
+		if lowSpace {
+			opt.Log.Info("live indexer resumed: disk space is back")
+			lowSpace = false
 		}
 		batch = batch[:0:0]
 		return nil
@@ -85,7 +113,7 @@ func Live(ctx context.Context, store Store, sub *bus.Subscription, collector str
 			if err := convertBusEvent(conv, ev, emit); err != nil {
 				opt.Log.Warn("live indexer: undecodable message", "peer", ev.PeerAddr, "seq", ev.Seq, "err", err)
 			}
-			if len(batch) >= opt.BatchSize {
+			if len(batch) >= opt.BatchSize && !lowSpace { // paused: retried every tick
 				if err := flush(); err != nil {
 					return err
 				}
