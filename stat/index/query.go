@@ -384,6 +384,7 @@ func (ix *Index) OriginPrefixes(as uint32, from, to time.Time) ([]PrefixTimeline
 	err := ix.db.View(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix = binary.BigEndian.AppendUint32([]byte{tagOrigin}, as)
+		opts.PrefetchValues = false // the values are small and inline: prefetching costs more than it saves
 		it := txn.NewIterator(opts)
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
