@@ -130,13 +130,6 @@ func (r *reader) u32() uint32 {
 	return 0
 }
 
-func (r *reader) u64() uint64 {
-	if v := r.take(8); v != nil {
-		return binary.BigEndian.Uint64(v)
-	}
-	return 0
-}
-
 func (r *reader) uvarint() uint64 {
 	if r.err != nil {
 		return 0
