@@ -159,7 +159,7 @@ func asNeighbours(as uint32, paths []index.PathRoutes, details bool) map[nbKey]*
 		if len(seen) == 0 {
 			continue
 		}
-		ps := topoPathString(pr.Attrs.ASPath)
+		ps := asPathString(pr.Attrs.ASPath)
 		ref := index.PeerRef{Collector: pr.Collector, Addr: pr.PeerAddr}
 		for _, s := range seen {
 			k := nbKey{s.as, s.right}

@@ -486,7 +486,7 @@ func TestTopologyPathString(t *testing.T) {
 		}
 		for _, r := range rs {
 			if r.PeerAddr == l.Peer {
-				if got := topoPathString(r.Attrs.ASPath); got != l.ASPath {
+				if got := asPathString(r.Attrs.ASPath); got != l.ASPath {
 					t.Errorf("%s via %s: %q, bgpdump %q", l.Prefix, l.Peer, got, l.ASPath)
 				}
 				seen++

@@ -2,12 +2,9 @@ package calls
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/routestat/routestat/stat/api"
-	"github.com/routestat/routestat/stat/index"
 )
 
 // topologyCalls returns the AS topology calls: asn-neighbours (layouts
@@ -53,33 +50,4 @@ func (d *Deps) topoEarliest() string {
 		return api.FormatTime(t)
 	}
 	return ""
-}
-
-// topoPathString writes an AS path as bgpdump and RIPEstat do:
-// space-separated, AS_SETs in braces with commas ("3333 {1,2}").
-func topoPathString(segs []index.Segment) string {
-	var b strings.Builder
-	for _, s := range segs {
-		if s.Set {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteByte('{')
-			for i, as := range s.ASNs {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(strconv.FormatUint(uint64(as), 10))
-			}
-			b.WriteByte('}')
-			continue
-		}
-		for _, as := range s.ASNs {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(strconv.FormatUint(uint64(as), 10))
-		}
-	}
-	return b.String()
 }
