@@ -455,53 +455,26 @@ func (ix *Index) Neighbours(as uint32, from, to time.Time) ([]Neighbour, error) 
 	}
 	found := map[nkey]*agg{}
 	var order []nkey
-	err := ix.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Prefix = binary.BigEndian.AppendUint32([]byte{tagAdjacency}, as)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			var end int64
-			var mx uint32
-			var ok bool
-			if err := it.Item().Value(func(v []byte) error {
-				end, mx, ok = parseSpanValue(v)
-				return nil
-			}); err != nil {
-				return err
+	err := ix.scanAdjacency(as, f, t, func(nb uint32, left bool, coll uint16, start, end int64, mx uint32) {
+		if end == openEnd {
+			pair := uint64(as)<<32 | uint64(nb)
+			if left {
+				pair = uint64(nb)<<32 | uint64(as)
 			}
-			if !ok || len(k) != adjKeyLen {
-				return fmt.Errorf("adjacency key %x: malformed", k)
+			if sp := ix.adj[adjKeyT{pair, coll}]; sp != nil && sp.start == start {
+				mx = sp.max
 			}
-			left := k[5] == sideLeft
-			nb := binary.BigEndian.Uint32(k[6:])
-			coll := binary.BigEndian.Uint16(k[10:])
-			start := readTime(k[12:])
-			if start > t || end < f {
-				continue
-			}
-			if end == openEnd {
-				pair := uint64(as)<<32 | uint64(nb)
-				if left {
-					pair = uint64(nb)<<32 | uint64(as)
-				}
-				if sp := ix.adj[adjKeyT{pair, coll}]; sp != nil && sp.start == start {
-					mx = sp.max
-				}
-			}
-			key := nkey{nb, left}
-			a := found[key]
-			if a == nil {
-				a = &agg{n: Neighbour{AS: nb, Left: left}, first: start, collPeers: map[uint16]uint32{}}
-				found[key] = a
-				order = append(order, key)
-			}
-			a.first = min(a.first, start)
-			a.last = max(a.last, end)
-			a.collPeers[coll] = max(a.collPeers[coll], mx)
 		}
-		return nil
+		key := nkey{nb, left}
+		a := found[key]
+		if a == nil {
+			a = &agg{n: Neighbour{AS: nb, Left: left}, first: start, collPeers: map[uint16]uint32{}}
+			found[key] = a
+			order = append(order, key)
+		}
+		a.first = min(a.first, start)
+		a.last = max(a.last, end)
+		a.collPeers[coll] = max(a.collPeers[coll], mx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("neighbours of AS%d: %w", as, err)
@@ -528,6 +501,41 @@ func (ix *Index) Neighbours(as uint32, from, to time.Time) ([]Neighbour, error) 
 		return cmpU32(a.AS, b.AS)
 	})
 	return out, nil
+}
+
+// scanAdjacency calls fn for every adjacency interval of as (one key
+// range of the adjacency index) that overlaps [f, t] µs: the neighbour,
+// its side, the collector, the interval and its stored peer count.
+// The caller holds ix.mu.
+func (ix *Index) scanAdjacency(as uint32, f, t int64, fn func(nb uint32, left bool, coll uint16, start, end int64, peers uint32)) error {
+	return ix.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix = binary.BigEndian.AppendUint32([]byte{tagAdjacency}, as)
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()
+			var end int64
+			var mx uint32
+			var ok bool
+			if err := it.Item().Value(func(v []byte) error {
+				end, mx, ok = parseSpanValue(v)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if !ok || len(k) != adjKeyLen {
+				return fmt.Errorf("adjacency key %x: malformed", k)
+			}
+			coll := binary.BigEndian.Uint16(k[10:])
+			start := readTime(k[12:])
+			if start > t || end < f || int(coll) >= len(ix.collectors) {
+				continue
+			}
+			fn(binary.BigEndian.Uint32(k[6:]), k[5] == sideLeft, coll, start, end, mx)
+		}
+		return nil
+	})
 }
 
 // peerAt returns a peer with its table size at t.

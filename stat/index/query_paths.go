@@ -2,13 +2,10 @@ package index
 
 import (
 	"cmp"
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"slices"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // PathRoutes is the routes one peer has, at a point in time, with one
@@ -138,33 +135,8 @@ func (ix *Index) NeighbourSpans(as uint32, from, to time.Time) ([]NeighbourSpan,
 	}
 	f, t := micros(from), micros(to)
 	var out []NeighbourSpan
-	err := ix.db.View(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.Prefix = binary.BigEndian.AppendUint32([]byte{tagAdjacency}, as)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			k := it.Item().Key()
-			var end int64
-			var ok bool
-			if err := it.Item().Value(func(v []byte) error {
-				end, _, ok = parseSpanValue(v)
-				return nil
-			}); err != nil {
-				return err
-			}
-			if !ok || len(k) != adjKeyLen {
-				return fmt.Errorf("adjacency key %x: malformed", k)
-			}
-			coll := binary.BigEndian.Uint16(k[10:])
-			start := readTime(k[12:])
-			if start > t || end < f || int(coll) >= len(ix.collectors) {
-				continue
-			}
-			out = append(out, NeighbourSpan{AS: binary.BigEndian.Uint32(k[6:]), Left: k[5] == sideLeft,
-				Collector: ix.collectors[coll], Start: fromMicros(start), End: fromMicros(end)})
-		}
-		return nil
+	err := ix.scanAdjacency(as, f, t, func(nb uint32, left bool, coll uint16, start, end int64, _ uint32) {
+		out = append(out, NeighbourSpan{AS: nb, Left: left, Collector: ix.collectors[coll], Start: fromMicros(start), End: fromMicros(end)})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("neighbour spans of AS%d: %w", as, err)
