@@ -159,6 +159,9 @@ func reindex(ctx context.Context, cfg config.File, data, archive string, stderr 
 	if err := ingestInto(ctx, next, cfg, srcs, 0, stderr, log); err != nil {
 		return fmt.Errorf("%s (run reindex again to resume): %w", next, err)
 	}
+	if err := carryDocs(next, data, cfg); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(old); err != nil {
 		return err
 	}
@@ -172,6 +175,29 @@ func reindex(ctx context.Context, cfg config.File, data, archive string, stderr 
 	}
 	log.Info("reindexed", "archive", archive, "index", data, "files", len(srcs))
 	return os.RemoveAll(old)
+}
+
+// carryDocs copies the documents kept beside the routes (hijack
+// incidents) from the current index in data, if there is one, to the
+// rebuilt one in next.
+func carryDocs(next, data string, cfg config.File) error {
+	if _, err := os.Stat(data); err != nil {
+		return nil
+	}
+	src, err := index.Open(data, cfg.Index.Options())
+	if err != nil {
+		return fmt.Errorf("open %s to carry its incidents over: %w", data, err)
+	}
+	defer src.Close()
+	dst, err := index.Open(next, cfg.Index.Options())
+	if err != nil {
+		return fmt.Errorf("open %s: %w", next, err)
+	}
+	if err := index.CopyDocs(dst, src); err != nil {
+		dst.Close()
+		return fmt.Errorf("%s to %s: %w", data, next, err)
+	}
+	return dst.Close()
 }
 
 // isTerminal tells whether w is a terminal, where a progress line can be

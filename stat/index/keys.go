@@ -27,6 +27,7 @@ const (
 	tagAdjacency  = 'n'
 	tagTable      = 't'
 	tagSeen       = 'f'
+	tagDoc        = 'x'
 )
 
 // Log entry types: the last byte of a 'p' key.
