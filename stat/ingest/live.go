@@ -110,7 +110,7 @@ func Live(ctx context.Context, store Store, sub *bus.Subscription, collector str
 				return flush()
 			}
 			nextSeq = ev.Seq + 1
-			if err := convertBusEvent(conv, ev, emit); err != nil {
+			if err := ConvertBusEvent(conv, ev, emit); err != nil {
 				opt.Log.Warn("live indexer: undecodable message", "peer", ev.PeerAddr, "seq", ev.Seq, "err", err)
 			}
 			if len(batch) >= opt.BatchSize && !lowSpace { // paused: retried every tick
@@ -122,9 +122,10 @@ func Live(ctx context.Context, store Store, sub *bus.Subscription, collector str
 	}
 }
 
-// convertBusEvent turns a bus event into route events: UPDATEs received
-// through the converter, a session leaving Established into PeerDown.
-func convertBusEvent(conv *index.Converter, ev *bus.Event, emit func(index.Event)) error {
+// ConvertBusEvent turns a bus event into route events: UPDATEs received
+// through the converter, a session leaving Established into PeerDown. The
+// indexer and the hijack detector both read the bus through it.
+func ConvertBusEvent(conv *index.Converter, ev *bus.Event, emit func(index.Event)) error {
 	switch {
 	case ev.Kind == bus.KindState:
 		if ev.OldState == fsmEstablished && ev.NewState != fsmEstablished {
