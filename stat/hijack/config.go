@@ -30,18 +30,22 @@ const (
 	MonitorNewPrefix    = "new-prefix"
 	MonitorNeighbour    = "new-neighbour"
 	MonitorPath         = "path-match"
+	// MonitorDelegated is a more specific originated by another AS but
+	// reached through a legitimate origin of the covering prefix: most
+	// likely space delegated to a customer.
+	MonitorDelegated = "delegated-more-specific"
 )
 
 // monitorNames lists every monitor; the index is its bit in a monitorSet.
 var monitorNames = []string{
 	MonitorExact, MonitorSubPrefix, MonitorSquat, MonitorFirstHop, MonitorLeak,
 	MonitorRPKI, MonitorVisibility, MonitorMoreSpecific, MonitorNewPrefix,
-	MonitorNeighbour, MonitorPath,
+	MonitorNeighbour, MonitorPath, MonitorDelegated,
 }
 
 // bgpalerterMonitors maps BGPalerter's default monitor names to ours.
 var bgpalerterMonitors = map[string][]string{
-	"basic-hijack-detection": {MonitorExact, MonitorSubPrefix},
+	"basic-hijack-detection": {MonitorExact, MonitorSubPrefix, MonitorDelegated},
 	"withdrawal-detection":   {MonitorVisibility},
 	"prefix-detection":       {MonitorMoreSpecific},
 	"path-matching":          {MonitorPath},
@@ -57,7 +61,7 @@ func (s monitorSet) has(name string) bool {
 	return i >= 0 && s&(1<<i) != 0
 }
 
-const allMonitors = monitorSet(1<<11 - 1)
+const allMonitors = monitorSet(1<<12 - 1)
 
 // Thresholds decide when findings become incidents. Zero values inherit
 // (from the file's defaults, then the built-in ones).

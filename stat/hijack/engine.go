@@ -53,8 +53,11 @@ type Engine struct {
 	findings map[findingKey]*finding
 	// resolved keeps recently resolved incidents for reopening.
 	resolved map[findingKey]*Incident
-	holds    map[*ruleState]struct{}
-	now      time.Time
+	// delegated maps a (monitored prefix, origin) seen reached through
+	// the prefix's owner to that owner.
+	delegated map[findingKey]uint32
+	holds     map[*ruleState]struct{}
+	now       time.Time
 	// quiet defers visibility evaluation while a route is replaced.
 	quiet bool
 	stats EngineStats
@@ -134,6 +137,9 @@ type finding struct {
 	rpkiText  string
 	detail    string
 	inc       *Incident
+	// reclassified explains why the finding ended when its routes moved
+	// to another finding.
+	reclassified string
 	// visibility: the counts behind a loss.
 	lost, base, carrying int
 }
@@ -145,14 +151,15 @@ func NewEngine(cfg *Config, opt Options) *Engine {
 	}
 	e := &Engine{
 		cfg: cfg, opt: opt,
-		tree4:    generics_tree.NewTreeV4[*ruleState](),
-		tree6:    generics_tree.NewTreeV6[*ruleState](),
-		asRule:   make(map[uint32]*ASRule),
-		sessions: make(map[sessionKey]*session),
-		peerASes: make(map[uint32]int),
-		findings: make(map[findingKey]*finding),
-		resolved: make(map[findingKey]*Incident),
-		holds:    make(map[*ruleState]struct{}),
+		tree4:     generics_tree.NewTreeV4[*ruleState](),
+		tree6:     generics_tree.NewTreeV6[*ruleState](),
+		asRule:    make(map[uint32]*ASRule),
+		sessions:  make(map[sessionKey]*session),
+		peerASes:  make(map[uint32]int),
+		findings:  make(map[findingKey]*finding),
+		resolved:  make(map[findingKey]*Incident),
+		delegated: make(map[findingKey]uint32),
+		holds:     make(map[*ruleState]struct{}),
 	}
 	for _, r := range cfg.Prefixes {
 		rs := &ruleState{r: r, baseline: make(map[*session]struct{}), carrying: make(map[*session]int)}
@@ -334,7 +341,7 @@ func (e *Engine) announce(s *session, ev *index.Event) {
 	if rs == nil && !touchesAS {
 		return
 	}
-	rt := &route{sess: s, id: routeID{ev.Prefix, ev.PathID}, t: ev.Time}
+	rt := &route{sess: s, id: routeID{ev.Prefix, ev.PathID}, t: ev.Time, path: pathString(ev.Attrs)}
 	origin, origs := origins(ev.Attrs)
 	e.buf = flatPath(ev.Attrs, e.buf)
 	path := dedup(e.buf)
@@ -369,21 +376,44 @@ func (e *Engine) prefixDetectors(rt *route, rs *ruleState, ev *index.Event, orig
 			}
 		}
 	}
+	// RPKI is evidence of every finding of this route, known before any
+	// of them can open an incident.
+	var ev0 evidence
+	if e.opt.RPKI != nil {
+		ev0.rpki, ev0.rpkiText = e.opt.RPKI.Validate(ev.Prefix, origin)
+	}
 	var hijack *finding
 	switch {
 	case len(r.Origins) == 0:
 		if r.monitors.has(MonitorSquat) {
-			hijack = e.support(rt, ev, findingKey{MonitorSquat, r.Prefix.String(), offender}, r, nil, offender)
+			hijack = e.support(rt, findingKey{MonitorSquat, r.Prefix.String(), offender}, r, nil, offender, ev0)
 		}
 	case !legit:
 		if exact && r.monitors.has(MonitorExact) {
-			hijack = e.support(rt, ev, findingKey{MonitorExact, r.Prefix.String(), offender}, r, nil, offender)
-		} else if !exact && r.monitors.has(MonitorSubPrefix) {
-			hijack = e.support(rt, ev, findingKey{MonitorSubPrefix, r.Prefix.String(), offender}, r, nil, offender)
+			hijack = e.support(rt, findingKey{MonitorExact, r.Prefix.String(), offender}, r, nil, offender, ev0)
+		} else if !exact {
+			// An origin reached through the covering prefix's own origin
+			// is a customer using delegated space, not a hijacker (a
+			// forged path would look the same, hence still reported); once
+			// seen so, its routes under that prefix are all judged so.
+			dk := findingKey{MonitorDelegated, r.Prefix.String(), offender}
+			if len(path) >= 2 && origin != 0 && slices.Contains(r.Origins, path[len(path)-2]) {
+				if _, known := e.delegated[dk]; !known {
+					e.delegated[dk] = path[len(path)-2]
+					e.reclassify(findingKey{MonitorSubPrefix, r.Prefix.String(), offender}, dk, rt.t)
+				}
+			}
+			if via, ok := e.delegated[dk]; ok {
+				if r.monitors.has(MonitorDelegated) {
+					e.support(rt, dk, r, nil, offender, evidence{detail: fmt.Sprintf("AS%d", via), rpki: ev0.rpki, rpkiText: ev0.rpkiText})
+				}
+			} else if r.monitors.has(MonitorSubPrefix) {
+				hijack = e.support(rt, findingKey{MonitorSubPrefix, r.Prefix.String(), offender}, r, nil, offender, ev0)
+			}
 		}
 	default:
 		if !exact && r.monitors.has(MonitorMoreSpecific) {
-			e.support(rt, ev, findingKey{MonitorMoreSpecific, r.Prefix.String(), origin}, r, nil, origin)
+			e.support(rt, findingKey{MonitorMoreSpecific, r.Prefix.String(), origin}, r, nil, origin, ev0)
 		}
 		if exact && r.monitors.has(MonitorVisibility) {
 			e.carry(rt, rs)
@@ -391,44 +421,29 @@ func (e *Engine) prefixDetectors(rt *route, rs *ruleState, ev *index.Event, orig
 		if exp, ok := e.expectedUpstreams(r, origin); ok && r.monitors.has(MonitorFirstHop) && len(path) >= 2 {
 			nb := path[len(path)-2]
 			if !slices.Contains(exp, nb) {
-				f := e.support(rt, ev, findingKey{MonitorFirstHop, r.Prefix.String(), nb}, r, nil, origin)
-				f.detail = fmt.Sprintf("expected upstreams of AS%d: %s", origin, asList(exp))
+				e.support(rt, findingKey{MonitorFirstHop, r.Prefix.String(), nb}, r, nil, origin,
+					evidence{detail: fmt.Sprintf("expected upstreams of AS%d: %s", origin, asList(exp)), rpki: ev0.rpki, rpkiText: ev0.rpkiText})
 			}
 		}
 	}
-	if e.opt.RPKI != nil {
-		state, detail := e.opt.RPKI.Validate(ev.Prefix, origin)
-		if hijack != nil {
-			hijack.rpki, hijack.rpkiText = state, detail
-		} else if state == "invalid" && r.monitors.has(MonitorRPKI) {
-			f := e.support(rt, ev, findingKey{MonitorRPKI, r.Prefix.String(), origin}, r, nil, origin)
-			f.rpki, f.rpkiText = state, detail
-		}
+	if hijack == nil && ev0.rpki == "invalid" && r.monitors.has(MonitorRPKI) {
+		e.support(rt, findingKey{MonitorRPKI, r.Prefix.String(), origin}, r, nil, origin, ev0)
 	}
 	if e.opt.Relations != nil && r.monitors.has(MonitorLeak) {
 		if leaker, text, found := e.opt.Relations.Leak(path); found {
-			f := e.support(rt, ev, findingKey{MonitorLeak, r.Prefix.String(), leaker}, r, nil, origin)
-			f.detail = text
+			e.support(rt, findingKey{MonitorLeak, r.Prefix.String(), leaker}, r, nil, origin, evidence{detail: text, rpki: ev0.rpki, rpkiText: ev0.rpkiText})
 		}
 	}
 	if len(r.Path) > 0 && r.monitors.has(MonitorPath) {
-		raw := strings.Join(strings.Fields(strings.NewReplacer("{", "", "}", "", ",", " ").Replace(rt.path0(ev))), ",")
+		raw := strings.Join(strings.Fields(strings.NewReplacer("{", "", "}", "", ",", " ").Replace(rt.path)), ",")
 		n := len(e.buf)
 		for _, pr := range r.Path {
 			if pr.matches(raw, n) {
-				f := e.support(rt, ev, findingKey{MonitorPath, r.Prefix.String(), origin}, r, nil, origin)
-				f.detail = pr.describe()
+				e.support(rt, findingKey{MonitorPath, r.Prefix.String(), origin}, r, nil, origin, evidence{detail: pr.describe(), rpki: ev0.rpki, rpkiText: ev0.rpkiText})
 				break
 			}
 		}
 	}
-}
-
-func (rt *route) path0(ev *index.Event) string {
-	if rt.path == "" {
-		rt.path = pathString(ev.Attrs)
-	}
-	return rt.path
 }
 
 func (pr *PathRule) matches(path string, n int) bool {
@@ -485,7 +500,7 @@ func (e *Engine) expectedUpstreams(r *PrefixRule, origin uint32) ([]uint32, bool
 func (e *Engine) asDetectors(rt *route, raw *ruleState, ev *index.Event, origin uint32, path []uint32) {
 	rs := raw
 	if a := e.asRule[origin]; a != nil && origin != 0 && raw == nil && a.monitors.has(MonitorNewPrefix) {
-		e.support(rt, ev, findingKey{MonitorNewPrefix, "AS" + strconv.FormatUint(uint64(origin), 10), origin}, nil, a, origin)
+		e.support(rt, findingKey{MonitorNewPrefix, "AS" + strconv.FormatUint(uint64(origin), 10), origin}, nil, a, origin, evidence{})
 	}
 	for i, m := range path {
 		a := e.asRule[m]
@@ -500,21 +515,43 @@ func (e *Engine) asDetectors(rt *route, raw *ruleState, ev *index.Event, origin 
 		// positions its left neighbours are the collector peers' views of
 		// its peers and customers, which change too often to page anyone.
 		if i > 0 && last && rs == nil && a.Upstreams != nil && !slices.Contains(*a.Upstreams, path[i-1]) {
-			f := e.support(rt, ev, findingKey{MonitorNeighbour, scope + " upstream", path[i-1]}, nil, a, origin)
-			f.detail = "upstream"
+			e.support(rt, findingKey{MonitorNeighbour, scope + " upstream", path[i-1]}, nil, a, origin, evidence{detail: "upstream"})
 		}
 		if !last && a.Downstreams != nil && !slices.Contains(*a.Downstreams, path[i+1]) {
-			f := e.support(rt, ev, findingKey{MonitorNeighbour, scope + " downstream", path[i+1]}, nil, a, origin)
-			f.detail = "downstream"
+			e.support(rt, findingKey{MonitorNeighbour, scope + " downstream", path[i+1]}, nil, a, origin, evidence{detail: "downstream"})
+		}
+	}
+}
+
+// reclassify moves the routes of sub-prefix finding from to the
+// delegated finding to (its origin turned out to be reached through the
+// owner), resolving the sub-prefix incident if one was open.
+func (e *Engine) reclassify(from, to findingKey, t time.Time) {
+	f := e.findings[from]
+	if f == nil {
+		return
+	}
+	f.reclassified = fmt.Sprintf("reclassified: AS%d is reached through AS%d, the owner of %s, so it uses delegated space", from.offender, e.delegated[to], from.scope)
+	for rt := range f.routes {
+		rt.findings = slices.DeleteFunc(rt.findings, func(g *finding) bool { return g == f })
+		e.unsupport(f, rt, t, "")
+		if f.rule.monitors.has(MonitorDelegated) {
+			e.support(rt, to, f.rule, nil, from.offender, evidence{detail: fmt.Sprintf("AS%d", e.delegated[to]), rpki: f.rpki, rpkiText: f.rpkiText})
 		}
 	}
 }
 
 // support adds route rt to the finding with key k, creating it.
-func (e *Engine) support(rt *route, ev *index.Event, k findingKey, r *PrefixRule, a *ASRule, origin uint32) *finding {
+// evidence is what a detector knows about a route besides the finding's
+// key: applied before the finding may open its incident.
+type evidence struct {
+	detail, rpki, rpkiText string
+}
+
+func (e *Engine) support(rt *route, k findingKey, r *PrefixRule, a *ASRule, origin uint32, ev evidence) *finding {
 	f := e.findings[k]
 	if f == nil {
-		f = &finding{key: k, rule: r, as: a, origin: origin, first: ev.Time,
+		f = &finding{key: k, rule: r, as: a, origin: origin, first: rt.t,
 			routes: make(map[*route]struct{}), peerASes: make(map[uint32]int),
 			colls: make(map[string]int), prefixes: make(map[netip.Prefix]int),
 			everASes: make(map[uint32]struct{}), everColls: make(map[string]struct{})}
@@ -525,6 +562,12 @@ func (e *Engine) support(rt *route, ev *index.Event, k findingKey, r *PrefixRule
 		}
 		e.findings[k] = f
 	}
+	if ev.detail != "" {
+		f.detail = ev.detail
+	}
+	if ev.rpki != "" {
+		f.rpki, f.rpkiText = ev.rpki, ev.rpkiText
+	}
 	if _, dup := f.routes[rt]; dup {
 		return f
 	}
@@ -533,15 +576,15 @@ func (e *Engine) support(rt *route, ev *index.Event, k findingKey, r *PrefixRule
 	_, seenAS := f.everASes[rt.sess.as]
 	_, seenColl := f.everColls[rt.sess.coll]
 	newAS, newColl := !seenAS, !seenColl
-	newPfx := f.prefixes[ev.Prefix] == 0 && !slices.Contains(f.incPrefixes(), ev.Prefix.String())
+	newPfx := f.prefixes[rt.id.prefix] == 0 && !slices.Contains(f.incPrefixes(), rt.id.prefix.String())
 	f.everASes[rt.sess.as] = struct{}{}
 	f.everColls[rt.sess.coll] = struct{}{}
 	f.peerASes[rt.sess.as]++
 	f.colls[rt.sess.coll]++
-	f.prefixes[ev.Prefix]++
-	f.last = ev.Time
+	f.prefixes[rt.id.prefix]++
+	f.last = rt.t
 	if len(f.paths) < 5 {
-		p := rt.path0(ev)
+		p := rt.path
 		if !slices.Contains(f.paths, p) {
 			f.paths = append(f.paths, p)
 		}
@@ -549,14 +592,14 @@ func (e *Engine) support(rt *route, ev *index.Event, k findingKey, r *PrefixRule
 	switch {
 	case f.inc == nil:
 		if len(f.peerASes) >= f.th.MinPeerASes && len(f.colls) >= f.th.MinCollectors {
-			e.open(f, ev.Time)
+			e.open(f, rt.t)
 		}
 	case newAS || newColl || newPfx:
 		detail := fmt.Sprintf("seen by AS%d at %s", rt.sess.as, rt.sess.coll)
 		if newPfx {
-			detail = fmt.Sprintf("%s announced (AS%d at %s)", ev.Prefix, rt.sess.as, rt.sess.coll)
+			detail = fmt.Sprintf("%s announced (AS%d at %s)", rt.id.prefix, rt.sess.as, rt.sess.coll)
 		}
-		e.update(f, ev.Time, EventUpdated, detail)
+		e.update(f, rt.t, EventUpdated, detail)
 	}
 	return f
 }
@@ -618,7 +661,11 @@ func (e *Engine) unsupport(f *finding, rt *route, t time.Time, how string) {
 		if how == "" {
 			how = "withdrew it"
 		}
-		e.resolve(f, t, fmt.Sprintf("the last peer seeing it (AS%d at %s) %s", rt.sess.as, rt.sess.coll, how))
+		detail := fmt.Sprintf("the last peer seeing it (AS%d at %s) %s", rt.sess.as, rt.sess.coll, how)
+		if f.reclassified != "" {
+			detail = f.reclassified
+		}
+		e.resolve(f, t, detail)
 	}
 }
 
@@ -879,7 +926,7 @@ func severity(f *finding) (string, string, bool) {
 		return SeverityHigh, "-|-|-|L", false
 	case MonitorRPKI, MonitorVisibility:
 		return SeverityHigh, "", false
-	case MonitorMoreSpecific:
+	case MonitorMoreSpecific, MonitorDelegated:
 		return SeverityInfo, "", false
 	default:
 		return SeverityWarning, "", false

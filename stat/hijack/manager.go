@@ -167,6 +167,8 @@ func Title(inc *Incident) string {
 		return fmt.Sprintf("New more-specific of %s by its origin AS%d", scope, inc.OffendingOrigin)
 	case MonitorNewPrefix:
 		return fmt.Sprintf("AS%d originates a prefix outside its list", inc.MonitoredAS)
+	case MonitorDelegated:
+		return fmt.Sprintf("More-specific of %s by AS%d through its owner", scope, inc.OffendingAS)
 	case MonitorNeighbour:
 		return fmt.Sprintf("New neighbour AS%d of AS%d", inc.OffendingAS, inc.MonitoredAS)
 	case MonitorPath:

@@ -38,6 +38,8 @@ func (e *Engine) why(f *finding, inc *Incident) string {
 			mp, desc, owner, f.lost, f.base, percent(f.lost, f.base), f.carrying)
 	case MonitorMoreSpecific:
 		fmt.Fprintf(&b, "AS%d, a legitimate origin of %s%s, began announcing the more specific %s. This is not a hijack: it is the owner de-aggregating (for example to pull traffic back from a hijacker); add it to the monitored prefixes if it is meant to stay", inc.OffendingOrigin, mp, desc, subject)
+	case MonitorDelegated:
+		fmt.Fprintf(&b, "AS%d began originating %s, a more specific of %s%s registered to %s, announced through %s itself: most likely space delegated to a customer, so not treated as a hijack. A forged path would look the same: check that it is expected, and add it as a carve-out (ignore: true) if it is", inc.OffendingAS, subject, mp, desc, owner, f.detail)
 	case MonitorNewPrefix:
 		fmt.Fprintf(&b, "AS%d began originating %s, which is not among its monitored prefixes; a misconfiguration, or a new prefix to add to the list", inc.MonitoredAS, subject)
 	case MonitorNeighbour:
@@ -46,7 +48,7 @@ func (e *Engine) why(f *finding, inc *Incident) string {
 		fmt.Fprintf(&b, "%s (inside %s%s) is announced with an AS path that %s", subject, mp, desc, f.detail)
 	}
 	if f.key.typ == MonitorVisibility {
-		fmt.Fprintf(&b, "; lost at %d peer ASes on %d collectors, for at least %s", len(inc.PeerASes), len(inc.Collectors), time.Duration(f.th.VisibilityHold))
+		fmt.Fprintf(&b, "; lost at %d peer ASes on %d collector%s, for at least %s", len(inc.PeerASes), len(inc.Collectors), plural(len(inc.Collectors)), time.Duration(f.th.VisibilityHold))
 	} else {
 		fmt.Fprintf(&b, "; seen by %d of %d peer ASes on %d collector%s", inc.PeakPeerASes, inc.TotalPeerASes, len(inc.Collectors), plural(len(inc.Collectors)))
 		if d := inc.Opened.Sub(inc.FirstSeen); d > 0 {
