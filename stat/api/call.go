@@ -165,6 +165,10 @@ type Call struct {
 	// MaxWindow, when set, refuses queries whose endtime minus starttime
 	// exceeds it (400 naming starttime).
 	MaxWindow time.Duration
+	// Mutable marks a call whose answers about the past can still change
+	// (people acknowledge incidents): its answers are never cached and
+	// get the short max-age of current queries.
+	Mutable bool
 	// Handle computes the data.
 	Handle HandlerFunc
 }

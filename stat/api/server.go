@@ -453,6 +453,9 @@ func (s *Server) resolveHosts(ctx context.Context, q *Query) error {
 // historical reports whether q asks about the past only: it has time
 // parameters and all of them are at least Settle before the request.
 func (s *Server) historical(q *Query) bool {
+	if q.call.Mutable {
+		return false
+	}
 	any := false
 	for i := range q.call.Params {
 		if q.call.Params[i].Kind != KindTime {

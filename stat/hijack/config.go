@@ -54,6 +54,9 @@ var bgpalerterMonitors = map[string][]string{
 	"path-neighbors":         {MonitorNeighbour},
 }
 
+// Monitors returns every monitor name (the incident types).
+func Monitors() []string { return slices.Clone(monitorNames) }
+
 type monitorSet uint32
 
 func (s monitorSet) has(name string) bool {

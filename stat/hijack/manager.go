@@ -215,7 +215,8 @@ type Filter struct {
 	HijacksOnly bool
 }
 
-func (f *Filter) match(inc *Incident) bool {
+// Match tells whether inc is one of the incidents f selects.
+func (f *Filter) Match(inc *Incident) bool {
 	switch {
 	case f.Prefix.IsValid() && !inc.Covers(f.Prefix):
 	case f.AS != 0 && !inc.Involves(f.AS):
@@ -236,7 +237,7 @@ func (m *Manager) List(f Filter) []Incident {
 	m.mu.RLock()
 	var out []Incident
 	for _, inc := range m.incidents {
-		if f.match(inc) {
+		if f.Match(inc) {
 			out = append(out, inc.clone())
 		}
 	}
