@@ -188,3 +188,28 @@ func TestRegister(t *testing.T) {
 		t.Errorf("methodology: HTTP %d %s", r.code, r.body)
 	}
 }
+
+// TestHijacksDataCallNotCached: an answer about the past changes when a
+// person acknowledges an incident, so it is never served from the cache
+// and gets the short max-age.
+func TestHijacksDataCallNotCached(t *testing.T) {
+	m := newManager(t)
+	base := dataServer(t, m)
+	url := base + "/data/hijacks/data.json?group=video&starttime=2000-01-01&endtime=2009-01-01"
+	first := do(t, http.MethodGet, url, nil, "")
+	env := decode[envelope](t, first.body)
+	if len(env.Data.Incidents) != 1 || env.Data.Incidents[0].Acknowledged {
+		t.Fatalf("before: %s", first.body)
+	}
+	if _, err := m.Annotate(idYouTube, "alice", "seen", false); err != nil {
+		t.Fatal(err)
+	}
+	second := do(t, http.MethodGet, url, nil, "")
+	env = decode[envelope](t, second.body)
+	if len(env.Data.Incidents) != 1 || !env.Data.Incidents[0].Acknowledged {
+		t.Errorf("after acknowledging: %s", second.body)
+	}
+	if cc := second.header.Get("Cache-Control"); cc != "public, max-age=60" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+}
