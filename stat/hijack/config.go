@@ -323,10 +323,12 @@ func decodePrefix(k, v *yaml.Node, c *Config) error {
 	}
 	r := &PrefixRule{Prefix: p}
 	if v.Kind == yaml.MappingNode {
-		// asn may be a single number or a list.
+		// asn may be a single number or a list; path a single rule (as
+		// BGPalerter documents it) or a list.
 		for i := 0; i+1 < len(v.Content); i += 2 {
-			if v.Content[i].Value == "asn" && v.Content[i+1].Kind == yaml.ScalarNode {
-				v.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: v.Content[i+1].Line, Content: []*yaml.Node{v.Content[i+1]}}
+			k, w := v.Content[i].Value, v.Content[i+1]
+			if k == "asn" && w.Kind == yaml.ScalarNode || k == "path" && w.Kind == yaml.MappingNode {
+				v.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: w.Line, Content: []*yaml.Node{w}}
 			}
 		}
 		if err := v.Decode(r); err != nil {

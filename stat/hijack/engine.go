@@ -58,16 +58,25 @@ type Engine struct {
 	delegated map[findingKey]uint32
 	holds     map[*ruleState]struct{}
 	now       time.Time
-	// quiet defers visibility evaluation while a route is replaced.
-	quiet bool
-	stats EngineStats
-	buf   []uint32
+	// quiet defers visibility evaluation while a route is replaced, and
+	// the end of the findings it was the last support of (ending): they
+	// end only if the replacement does not support them.
+	quiet  bool
+	ending []ending
+	stats  EngineStats
+	buf    []uint32
 }
 
 // EngineStats count what an Engine did.
 type EngineStats struct {
 	Events, Announcements, Tracked int64
 	Opened, Resolved, Reopened     int64
+}
+
+type ending struct {
+	f   *finding
+	rt  *route
+	how string
 }
 
 type sessionKey struct {
@@ -229,12 +238,19 @@ func (e *Engine) Process(ev *index.Event) {
 			// peer changing paths is not a moment of lost visibility.
 			vis = rt.vis
 			e.quiet = true
-			e.drop(rt, t, "")
+			e.drop(rt, t, "replaced its route")
 			e.quiet = false
 		}
 		if ev.Attrs != nil {
 			e.announce(s, ev)
 		}
+		for _, x := range e.ending {
+			if len(x.f.routes) == 0 && e.findings[x.f.key] == x.f {
+				e.end(x.f, x.rt, t, x.how)
+			}
+		}
+		clear(e.ending)
+		e.ending = e.ending[:0]
 		if vis != nil {
 			e.evalVisibility(vis, t)
 		}
@@ -439,7 +455,7 @@ func (e *Engine) prefixDetectors(rt *route, rs *ruleState, ev *index.Event, orig
 		n := len(e.buf)
 		for _, pr := range r.Path {
 			if pr.matches(raw, n) {
-				e.support(rt, findingKey{MonitorPath, r.Prefix.String(), origin}, r, nil, origin, evidence{detail: pr.describe(), rpki: ev0.rpki, rpkiText: ev0.rpkiText})
+				e.support(rt, findingKey{MonitorPath, r.Prefix.String(), origin}, r, nil, origin, evidence{detail: pr.describe(n), rpki: ev0.rpki, rpkiText: ev0.rpkiText})
 				break
 			}
 		}
@@ -453,33 +469,37 @@ func (pr *PathRule) matches(path string, n int) bool {
 	if pr.notMatch != nil && pr.notMatch.MatchString(path) {
 		return false
 	}
-	if pr.MaxLength > 0 && n > pr.MaxLength {
-		return false
-	}
-	if pr.MinLength > 0 && n < pr.MinLength {
+	// As in BGPalerter, length limits make a rule match paths that
+	// violate them.
+	if (pr.MaxLength > 0 || pr.MinLength > 0) && !pr.tooLong(n) && !pr.tooShort(n) {
 		return false
 	}
 	return pr.match != nil || pr.notMatch != nil || pr.MaxLength > 0 || pr.MinLength > 0
 }
 
-func (pr *PathRule) describe() string {
+func (pr *PathRule) tooLong(n int) bool  { return pr.MaxLength > 0 && n > pr.MaxLength }
+func (pr *PathRule) tooShort(n int) bool { return pr.MinLength > 0 && n < pr.MinLength }
+
+// describe explains why a path of n ASes matched the rule.
+func (pr *PathRule) describe(n int) string {
 	var parts []string
-	if pr.MatchDescription != "" {
-		parts = append(parts, pr.MatchDescription)
-	}
 	if pr.Match != "" {
-		parts = append(parts, fmt.Sprintf("matches %q", pr.Match))
+		parts = append(parts, fmt.Sprintf("the path matches %q", pr.Match))
 	}
 	if pr.NotMatch != "" {
 		parts = append(parts, fmt.Sprintf("does not match %q", pr.NotMatch))
 	}
-	if pr.MaxLength > 0 {
-		parts = append(parts, fmt.Sprintf("longer than allowed (max %d)", pr.MaxLength))
+	if pr.tooLong(n) {
+		parts = append(parts, fmt.Sprintf("is %d ASes long, longer than allowed (max %d)", n, pr.MaxLength))
 	}
-	if pr.MinLength > 0 {
-		parts = append(parts, fmt.Sprintf("shorter than allowed (min %d)", pr.MinLength))
+	if pr.tooShort(n) {
+		parts = append(parts, fmt.Sprintf("is %d ASes long, shorter than allowed (min %d)", n, pr.MinLength))
 	}
-	return strings.Join(parts, ", ")
+	s := strings.Join(parts, ", ")
+	if pr.MatchDescription != "" {
+		s = pr.MatchDescription + " (" + s + ")"
+	}
+	return s
 }
 
 // expectedUpstreams returns the expected first hops before origin for
@@ -656,6 +676,16 @@ func (e *Engine) unsupport(f *finding, rt *route, t time.Time, how string) {
 	if len(f.routes) > 0 {
 		return
 	}
+	if e.quiet {
+		e.ending = append(e.ending, ending{f, rt, how})
+		return
+	}
+	e.end(f, rt, t, how)
+}
+
+// end forgets finding f, whose last supporting route rt is gone,
+// resolving its incident.
+func (e *Engine) end(f *finding, rt *route, t time.Time, how string) {
 	delete(e.findings, f.key)
 	if f.inc != nil {
 		if how == "" {
@@ -670,14 +700,18 @@ func (e *Engine) unsupport(f *finding, rt *route, t time.Time, how string) {
 }
 
 func (e *Engine) peerDown(s *session, t time.Time) {
+	// A session going down is the collector losing a view, not the
+	// prefix losing visibility: the peer leaves the baselines before its
+	// routes are dropped.
+	vis := e.visRules(s)
+	for _, rs := range vis {
+		delete(rs.baseline, s)
+		delete(rs.carrying, s)
+	}
 	for _, rt := range s.routes {
 		e.drop(rt, t, "went down")
 	}
-	// A session going down is the collector losing a view, not the
-	// prefix losing visibility: the peer leaves the baselines.
-	for _, rs := range e.visRules(s) {
-		delete(rs.baseline, s)
-		delete(rs.carrying, s)
+	for _, rs := range vis {
 		e.evalVisibility(rs, t)
 	}
 	delete(e.sessions, sessionKey{s.coll, s.addr})
@@ -715,14 +749,14 @@ func (e *Engine) evalVisibility(rs *ruleState, t time.Time) {
 	case losing && rs.vis != nil && rs.vis.inc != nil && lost != rs.vis.lost:
 		e.visCounts(rs)
 		e.update(rs.vis, t, EventUpdated, fmt.Sprintf("%d of %d peers without the route", lost, base))
-	case recovered && rs.pending:
+	case !losing && rs.pending:
+		// The loss must last the hold above the threshold.
 		rs.pending = false
 		delete(e.holds, rs)
 	case recovered && rs.vis != nil:
 		f := rs.vis
-		rs.vis = nil
 		e.visCounts(rs)
-		f.lost, f.base, f.carrying = lost, base, len(rs.carrying)
+		rs.vis = nil
 		delete(e.findings, f.key)
 		e.resolve(f, t, fmt.Sprintf("restored: visible again at %d of %d peers", len(rs.carrying), base))
 	}

@@ -34,6 +34,11 @@ func (e *Engine) why(f *finding, inc *Incident) string {
 	case MonitorRPKI:
 		fmt.Fprintf(&b, "AS%d announces %s%s, which RPKI marks invalid (%s); networks that drop invalid routes cannot reach it", inc.OffendingOrigin, subject, desc, f.rpkiText)
 	case MonitorVisibility:
+		if inc.Resolved != nil {
+			fmt.Fprintf(&b, "%s%s, originated by %s, lost visibility and was restored: it is visible again at %d of the %d peers that carried it (%d still without it)",
+				mp, desc, owner, f.carrying, f.base, f.lost)
+			break
+		}
 		fmt.Fprintf(&b, "%s%s, originated by %s, was lost by %d of the %d peers that carried it (%d%%); it is now visible at %d",
 			mp, desc, owner, f.lost, f.base, percent(f.lost, f.base), f.carrying)
 	case MonitorMoreSpecific:
@@ -45,10 +50,12 @@ func (e *Engine) why(f *finding, inc *Incident) string {
 	case MonitorNeighbour:
 		fmt.Fprintf(&b, "AS%d has a new %s neighbour %s in the paths of %s, not among the expected ones", inc.MonitoredAS, f.detail, off, subject)
 	case MonitorPath:
-		fmt.Fprintf(&b, "%s (inside %s%s) is announced with an AS path that %s", subject, mp, desc, f.detail)
+		fmt.Fprintf(&b, "%s (inside %s%s) is announced with an AS path matching a path rule: %s", subject, mp, desc, f.detail)
 	}
 	if f.key.typ == MonitorVisibility {
-		fmt.Fprintf(&b, "; lost at %d peer ASes on %d collector%s, for at least %s", len(inc.PeerASes), len(inc.Collectors), plural(len(inc.Collectors)), time.Duration(f.th.VisibilityHold))
+		if inc.Resolved == nil {
+			fmt.Fprintf(&b, "; lost at %d peer ASes on %d collector%s, for at least %s", len(inc.PeerASes), len(inc.Collectors), plural(len(inc.Collectors)), time.Duration(f.th.VisibilityHold))
+		}
 	} else {
 		fmt.Fprintf(&b, "; seen by %d of %d peer ASes on %d collector%s", inc.PeakPeerASes, inc.TotalPeerASes, len(inc.Collectors), plural(len(inc.Collectors)))
 		if d := inc.Opened.Sub(inc.FirstSeen); d > 0 {
