@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -72,20 +73,20 @@ type Thresholds struct {
 	// MinPeerASes is how many distinct peer ASes must see an anomaly
 	// before it opens an incident (default 3); MinCollectors how many
 	// distinct collectors (default 1).
-	MinPeerASes   int `yaml:"min_peer_ases"`
-	MinCollectors int `yaml:"min_collectors"`
+	MinPeerASes   int `yaml:"min_peer_ases,omitempty"`
+	MinCollectors int `yaml:"min_collectors,omitempty"`
 	// VisibilityLossPercent is the share of the peers that carried the
 	// legitimate route which must have lost it (default 50);
 	// VisibilityMinPeers the peers that must have carried it for loss to
 	// count at all (default 3); VisibilityHold how long the loss must last
 	// (default 60s).
-	VisibilityLossPercent int      `yaml:"visibility_loss_percent"`
-	VisibilityMinPeers    int      `yaml:"visibility_min_peers"`
-	VisibilityHold        Duration `yaml:"visibility_hold"`
+	VisibilityLossPercent int      `yaml:"visibility_loss_percent,omitempty"`
+	VisibilityMinPeers    int      `yaml:"visibility_min_peers,omitempty"`
+	VisibilityHold        Duration `yaml:"visibility_hold,omitempty"`
 	// ReopenWindow: an anomaly that comes back within this time of its
 	// incident's resolution reopens that incident instead of opening a new
 	// one (default 1h).
-	ReopenWindow Duration `yaml:"reopen_window"`
+	ReopenWindow Duration `yaml:"reopen_window,omitempty"`
 }
 
 // DefaultThresholds are the built-in thresholds.
@@ -127,7 +128,7 @@ func (t Thresholds) check(where string) error {
 		return fmt.Errorf("%s: visibility_loss_percent %d is not within 0..100", where, t.VisibilityLossPercent)
 	case t.VisibilityMinPeers < 0:
 		return fmt.Errorf("%s: visibility_min_peers %d is negative", where, t.VisibilityMinPeers)
-	case t.VisibilityHold < 0 || t.ReopenWindow < 0:
+	case t.VisibilityHold < 0 && t.VisibilityHold != Duration(zeroSet) || t.ReopenWindow < 0 && t.ReopenWindow != Duration(zeroSet):
 		return fmt.Errorf("%s: durations must not be negative", where)
 	}
 	return nil
@@ -142,20 +143,36 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("line %d: a duration must be a scalar like 90s", n.Line)
 	}
+	var v time.Duration
 	if s, err := strconv.ParseFloat(n.Value, 64); err == nil {
-		*d = Duration(s * float64(time.Second))
-		return nil
-	}
-	v, err := time.ParseDuration(n.Value)
-	if err != nil {
+		v = time.Duration(s * float64(time.Second))
+	} else if v, err = time.ParseDuration(n.Value); err != nil {
 		return fmt.Errorf("line %d: bad duration %q (want e.g. 90s, 10m, 1h)", n.Line, n.Value)
+	}
+	if v == 0 {
+		v = zeroSet // an explicit 0, not "inherit"
 	}
 	*d = Duration(v)
 	return nil
 }
 
+// zeroSet marks a duration explicitly set to 0 (a zero Duration
+// inherits); prepare turns it into 0.
+const zeroSet = -time.Nanosecond
+
 // MarshalYAML writes the duration as "90s".
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(max(d, 0)).String(), nil }
+
+// settle turns an explicit zero into 0.
+func (t Thresholds) settle() Thresholds {
+	if t.VisibilityHold == Duration(zeroSet) {
+		t.VisibilityHold = 0
+	}
+	if t.ReopenWindow == Duration(zeroSet) {
+		t.ReopenWindow = 0
+	}
+	return t
+}
 
 // PathRule is a BGPalerter AS-path rule: the fields of one rule must all
 // hold; a prefix's rules are alternatives.
@@ -259,6 +276,9 @@ func ParseConfig(b []byte) (*Config, error) {
 		k, v := top.Content[i], top.Content[i+1]
 		switch k.Value {
 		case "defaults":
+			if err := checkKeys(v, reflect.TypeFor[Thresholds]()); err != nil {
+				return nil, fmt.Errorf("defaults: %w", err)
+			}
 			if err := v.Decode(&defaults); err != nil {
 				return nil, fmt.Errorf("defaults: %w", err)
 			}
@@ -331,6 +351,9 @@ func decodePrefix(k, v *yaml.Node, c *Config) error {
 				v.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: w.Line, Content: []*yaml.Node{w}}
 			}
 		}
+		if err := checkKeys(v, reflect.TypeFor[PrefixRule]()); err != nil {
+			return fmt.Errorf("prefix %s: %w", p, err)
+		}
 		if err := v.Decode(r); err != nil {
 			return fmt.Errorf("prefix %s (line %d): %w", p, k.Line, err)
 		}
@@ -354,12 +377,61 @@ func decodeASNs(v *yaml.Node, c *Config) error {
 		}
 		r := &ASRule{}
 		if v.Content[i+1].Tag != "!!null" {
+			if err := checkKeys(v.Content[i+1], reflect.TypeFor[ASRule]()); err != nil {
+				return fmt.Errorf("AS%d: %w", asn, err)
+			}
 			if err := v.Content[i+1].Decode(r); err != nil {
 				return fmt.Errorf("AS%d (line %d): %w", asn, k.Line, err)
 			}
 		}
 		r.ASN = asn
 		c.ASNs = append(c.ASNs, r)
+	}
+	return nil
+}
+
+// checkKeys refuses keys of mapping n that no field of struct type t
+// (or of the structs inside it) declares: a misspelt "ans:" must not
+// silently turn a prefix into a squatting monitor.
+func checkKeys(n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := make(map[string]reflect.Type)
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fields[name] = f.Type
+		names = append(names, name)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		ft, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("line %d: unknown setting %q (known: %s)", k.Line, k.Value, strings.Join(names, ", "))
+		}
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case ft.Kind() == reflect.Struct:
+			if err := checkKeys(v, ft); err != nil {
+				return err
+			}
+		case ft.Kind() == reflect.Slice && v.Kind == yaml.SequenceNode:
+			for _, item := range v.Content {
+				if err := checkKeys(item, ft.Elem()); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
@@ -430,6 +502,7 @@ func (c *Config) prepare() error {
 			}
 			r.th = r.Thresholds.over(c.Defaults)
 		}
+		r.th = r.th.settle()
 		if r.Group == "" {
 			r.Group = "default"
 		}
@@ -466,10 +539,12 @@ func (c *Config) prepare() error {
 			}
 			r.th = r.Thresholds.over(c.Defaults)
 		}
+		r.th = r.th.settle()
 		if r.Group == "" {
 			r.Group = "default"
 		}
 	}
+	c.Defaults = c.Defaults.settle()
 	return nil
 }
 
@@ -495,8 +570,17 @@ func (c *Config) Marshal() ([]byte, error) {
 		}
 		asns.Content = append(asns.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatUint(uint64(r.ASN), 10)}, &v)
 	}
+	// Explicit zeros of the defaults must be written (an absent value
+	// inherits the built-in one).
+	d := c.Defaults
+	if d.VisibilityHold == 0 {
+		d.VisibilityHold = Duration(zeroSet)
+	}
+	if d.ReopenWindow == 0 {
+		d.ReopenWindow = Duration(zeroSet)
+	}
 	var defaults yaml.Node
-	if err := defaults.Encode(c.Defaults); err != nil {
+	if err := defaults.Encode(d); err != nil {
 		return nil, err
 	}
 	doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{

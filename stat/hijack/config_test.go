@@ -408,6 +408,16 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"bad prefix", "prefixes:\n  202.33.0.0/33:\n    asn: 4725\n",
 			[]string{"line 2", `"202.33.0.0/33" is not a prefix`}},
+		{"misspelt prefix setting", "prefixes:\n  202.33.0.0/16:\n    ans: 4725\n",
+			[]string{"prefix 202.33.0.0/16", "line 3", `unknown setting "ans"`}},
+		{"misspelt threshold", "prefixes:\n  202.33.0.0/16:\n    asn: 4725\n    thresholds: {min_peers: 2}\n",
+			[]string{"prefix 202.33.0.0/16", "line 4", `unknown setting "min_peers"`}},
+		{"misspelt path rule key", "202.33.0.0/16:\n  asn: 4725\n  path:\n    - matches: '^174,'\n",
+			[]string{"prefix 202.33.0.0/16", "line 4", `unknown setting "matches"`}},
+		{"misspelt AS setting", "asns:\n  4725: {upstream: [1]}\n",
+			[]string{"AS4725", "line 2", `unknown setting "upstream"`}},
+		{"misspelt default", "defaults: {min_peer_as: 2}\n",
+			[]string{"defaults", "line 1", `unknown setting "min_peer_as"`}},
 		{"bad prefix as a BGPalerter key", "202.33.0.0/33:\n  asn: 4725\n",
 			[]string{"line 1", `unknown key "202.33.0.0/33"`}},
 		{"unknown top-level key", "prefix:\n  202.33.0.0/16: {asn: 4725}\n",
@@ -497,5 +507,31 @@ func TestConfigLoad(t *testing.T) {
 	}
 	if _, err := LoadConfig(bad); err == nil || !strings.HasPrefix(err.Error(), bad+": line 2: prefix 202.33.1.0/16 has host bits set") {
 		t.Errorf("bad file: %v", err)
+	}
+}
+
+// TestConfigExplicitZero: "0s" sets a duration to zero where an absent
+// value inherits, and survives Marshal.
+func TestConfigExplicitZero(t *testing.T) {
+	cfg, err := ParseConfig([]byte("defaults: {reopen_window: 0s}\nprefixes:\n  202.33.0.0/16: {asn: 4725, thresholds: {visibility_hold: 0}}\n  203.0.113.0/24: {asn: 4725}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Prefixes[0].th; got.VisibilityHold != 0 || got.ReopenWindow != 0 {
+		t.Errorf("explicit zeros: %+v", got)
+	}
+	if got := cfg.Prefixes[1].th; got.VisibilityHold != DefaultThresholds.VisibilityHold || got.ReopenWindow != 0 {
+		t.Errorf("inherited: %+v", got)
+	}
+	b, err := cfg.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ParseConfig(b)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if again.Prefixes[0].th != cfg.Prefixes[0].th || again.Prefixes[1].th != cfg.Prefixes[1].th {
+		t.Errorf("after Marshal: %+v %+v\n%s", again.Prefixes[0].th, again.Prefixes[1].th, b)
 	}
 }
