@@ -764,8 +764,7 @@ func TestDetectRPKI(t *testing.T) {
 			prefixes: []string{"202.33.128.0/17"}, monitored: "202.33.0.0/16", offender: 4725, origin: 4725,
 			peerASes: []uint32{1299, 3356, 6453}, colls: []string{rv2, rrc00}, firstSeen: t0, opened: t0.Add(sec(20)),
 			why: []string{
-				"AS4725 announces 202.33.128.0/17 (Example network), which RPKI marks invalid (ROA 202.33.0.0/16-16 AS4725: longer than its maxLength 16); networks that drop invalid routes cannot reach it",
-				"RPKI: invalid",
+				"AS4725 announces 202.33.128.0/17 (Example network), which RPKI marks invalid (ROA 202.33.0.0/16-16 AS4725: longer than its maxLength 16); networks that drop invalid routes cannot reach it; seen by",
 			},
 			events: []string{EventOpened},
 		}},

@@ -29,8 +29,12 @@ type BacktestStats struct {
 	Events  int64
 	// First and Last are the times of the first and last event fed.
 	First, Last time.Time
-	Elapsed     time.Duration
-	BadRecords  int64
+	// Covered is the time the data covers: the sum of the gaps between
+	// consecutive events shorter than 10 minutes (archives of unrelated
+	// periods do not count the years between them).
+	Covered    time.Duration
+	Elapsed    time.Duration
+	BadRecords int64
 }
 
 // Backtest feeds the events of MRT sources to eng in time order, merging
@@ -109,6 +113,8 @@ func Backtest(ctx context.Context, eng *Engine, srcs []ingest.Source, opt Backte
 		}
 		if bs.Events == 0 {
 			bs.First = ev.Time
+		} else if gap := ev.Time.Sub(bs.Last); gap > 0 && gap < 10*time.Minute {
+			bs.Covered += gap
 		}
 		bs.Last = ev.Time
 		bs.Events++

@@ -310,6 +310,19 @@ func origins(a *index.Attrs) (uint32, []uint32) {
 	return o, last.ASNs[len(last.ASNs)-1:]
 }
 
+// seqPath returns the AS path up to its first AS_SET, prepending
+// removed: the part whose order the valley-free check can judge.
+func seqPath(a *index.Attrs) []uint32 {
+	var p []uint32
+	for _, s := range a.ASPath {
+		if s.Set {
+			break
+		}
+		p = append(p, s.ASNs...)
+	}
+	return slices.Compact(p)
+}
+
 // dedup removes consecutive repeats (prepending).
 func dedup(p []uint32) []uint32 {
 	return slices.Compact(slices.Clone(p))
@@ -446,7 +459,7 @@ func (e *Engine) prefixDetectors(rt *route, rs *ruleState, ev *index.Event, orig
 		e.support(rt, findingKey{MonitorRPKI, r.Prefix.String(), origin}, r, nil, origin, ev0)
 	}
 	if e.opt.Relations != nil && r.monitors.has(MonitorLeak) {
-		if leaker, text, found := e.opt.Relations.Leak(path); found {
+		if leaker, text, found := e.opt.Relations.Leak(seqPath(ev.Attrs)); found {
 			e.support(rt, findingKey{MonitorLeak, r.Prefix.String(), leaker}, r, nil, origin, evidence{detail: text, rpki: ev0.rpki, rpkiText: ev0.rpkiText})
 		}
 	}

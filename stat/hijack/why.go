@@ -64,7 +64,7 @@ func (e *Engine) why(f *finding, inc *Incident) string {
 			b.WriteString(" at once")
 		}
 	}
-	if inc.Hijack || f.key.typ == MonitorRPKI {
+	if inc.Hijack {
 		fmt.Fprintf(&b, "; RPKI: %s", inc.RPKI)
 		if inc.RPKIDetail != "" {
 			fmt.Fprintf(&b, " (%s)", inc.RPKIDetail)
