@@ -102,6 +102,8 @@ func benchFeeds(b *testing.B, feeds []*rawspeaker.Feed) {
 // feedRig is a collector with its archive, fed by raw speakers.
 type feedRig struct {
 	c        *Collector
+	bus      *bus.Bus
+	addr     string // the collector's BGP address
 	arch     *archive.Archive
 	reg      *prometheus.Registry
 	dir      string // the archive's
@@ -118,6 +120,7 @@ func startFeedRig(tb testing.TB, feeds []*rawspeaker.Feed) *feedRig {
 	r := &feedRig{reg: prometheus.NewRegistry(), dir: tb.TempDir()}
 	bs := bus.New()
 	port := freePort(tb)
+	r.bus, r.addr = bs, fmt.Sprintf("127.0.0.1:%d", port)
 	var log *slog.Logger
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

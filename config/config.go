@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/routestat/routestat/collector"
+	"github.com/routestat/routestat/stat/hijack/notify"
 	"github.com/routestat/routestat/stat/index"
 )
 
@@ -22,6 +23,31 @@ type File struct {
 	Stream    Stream           `yaml:"stream"`
 	Index     Index            `yaml:"index"`
 	API       API              `yaml:"api"`
+	Hijack    Hijack           `yaml:"hijack"`
+}
+
+// Hijack configures hijack detection in routestat serve (stat/hijack,
+// docs/hijack.md).
+type Hijack struct {
+	// Monitored is the monitored-resources file (routestat's format or a
+	// BGPalerter prefixes.yml); empty turns detection off.
+	Monitored string `yaml:"monitored"`
+	// RPKI is an optional VRP file (rpki-client JSON or CSV), re-read when
+	// it changes (checked every RPKIRefresh, default 1m).
+	RPKI        string        `yaml:"rpki"`
+	RPKIRefresh time.Duration `yaml:"rpki_refresh"`
+	// Relationships is an optional CAIDA AS-relationships file
+	// (as1|as2|rel) for route-leak detection.
+	Relationships string `yaml:"relationships"`
+	// Channels deliver incident notifications (webhook, slack, email,
+	// syslog), routed by the monitored resources' groups.
+	Channels []notify.ChannelConfig `yaml:"channels"`
+	// APIKeys authorise people's actions on incidents (acknowledge, false
+	// positive); with none those actions are refused.
+	APIKeys []string `yaml:"api_keys"`
+	// Link is routestat's public base URL, for links in notifications
+	// (e.g. https://routestat.example.net).
+	Link string `yaml:"link"`
 }
 
 // API configures the data API (/data/<call>/data.json).
@@ -127,6 +153,9 @@ func (f File) Defaults() File {
 	}
 	if f.Stream.SlowGrace == 0 {
 		f.Stream.SlowGrace = time.Minute
+	}
+	if f.Hijack.RPKIRefresh == 0 {
+		f.Hijack.RPKIRefresh = time.Minute
 	}
 	return f
 }

@@ -90,6 +90,9 @@ type extras struct {
 	index *index.Index
 	// mount, when not nil, adds handlers to the HTTP endpoint.
 	mount func(mux *http.ServeMux, reg prometheus.Registerer) error
+	// detect, when not nil, runs the hijack detector on the bus until the
+	// subscription closes.
+	detect func(ctx context.Context, sub *bus.Subscription, collector string) error
 }
 
 // serveCollector runs the collector, its archive, its RIB dumps, its HTTP
@@ -158,10 +161,19 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 	} else {
 		close(indexDone)
 	}
+	// The detector subscribes before the collector starts (it misses
+	// nothing) and runs once the HTTP endpoint has mounted its API.
+	var hsub *bus.Subscription
+	if ex.detect != nil {
+		hsub = b.Subscribe("hijack", 1<<16)
+	}
 	run("BGP", func() error {
 		defer sub.Close()
 		if isub != nil {
 			defer isub.Close()
+		}
+		if hsub != nil {
+			defer hsub.Close()
 		}
 		return c.Run(ctx)
 	})
@@ -201,6 +213,9 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 			live.Close()
 			srv.Close()
 		}()
+	}
+	if hsub != nil {
+		run("hijack detection", func() error { return ex.detect(ctx, hsub, name) })
 	}
 	if cfg.Archive.RIBInterval > 0 {
 		wg.Add(1)

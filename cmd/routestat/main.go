@@ -25,6 +25,7 @@ Commands:
   reindex   rebuild the route index from the MRT archive
   mrtdump   print MRT files one line per route, as bgpdump -m does (or as JSON)
   replay    play MRT files into a collector over real BGP sessions
+  hijack    hijack detection: backtest over MRT files, autoconfig, check a monitored-resources file
   version   print the version
   help      print this help
 
@@ -53,6 +54,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runIngest(args[1:], stdout, stderr)
 	case "reindex":
 		return runReindex(args[1:], stdout, stderr)
+	case "hijack":
+		return runHijack(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "routestat %s %s\n", versionString(), goVersion())
 		return 0

@@ -98,6 +98,12 @@ func serveMain(ctx context.Context, args []string, dump <-chan os.Signal, stderr
 		}
 		deps.Names = names
 	}
+	det, err := newDetection(cfg.Hijack, ix, log)
+	if err != nil {
+		ix.Close()
+		log.Error("hijack detection", "err", err)
+		return 2
+	}
 	mount := func(mux *http.ServeMux, reg prometheus.Registerer) error {
 		srv, err := api.New(api.Options{BuildVersion: versionString(), Logger: log, Registerer: reg})
 		if err != nil {
@@ -106,10 +112,19 @@ func serveMain(ctx context.Context, args []string, dump <-chan os.Signal, stderr
 		if err := calls.Register(srv, deps); err != nil {
 			return err
 		}
+		if det != nil {
+			if err := det.mount(mux, srv, reg); err != nil {
+				return err
+			}
+		}
 		srv.Mount(mux)
 		return nil
 	}
-	err = serveCollector(ctx, cfg, dump, log, extras{index: ix, mount: mount})
+	ex := extras{index: ix, mount: mount}
+	if det != nil {
+		ex.detect = det.run
+	}
+	err = serveCollector(ctx, cfg, dump, log, ex)
 	if cerr := ix.Close(); cerr != nil {
 		log.Error("close index", "dir", cfg.Index.Dir, "err", cerr)
 		if err == nil {
