@@ -166,6 +166,10 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 	var hsub *bus.Subscription
 	if ex.detect != nil {
 		hsub = b.Subscribe("hijack", 1<<16)
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "routestat_hijack_events_lost_total",
+			Help: "Bus events the hijack detector fell behind on and lost.",
+		}, func() float64 { return float64(hsub.Dropped()) }))
 	}
 	run("BGP", func() error {
 		defer sub.Close()

@@ -107,10 +107,15 @@ hijack:
 		return out.Incidents
 	}
 	var got []hijack.Incident
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	// The collector may still be working through the backlog (GoBGP under
+	// the race detector is slow): wait for the withdrawals to arrive.
+	for deadline := time.Now().Add(4 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if got = incidents(); len(got) == 1 && got[0].Status == hijack.StatusResolved {
 			break
 		}
+	}
+	if _, body := get(t, base+"/metrics"); !strings.Contains(string(body), "routestat_hijack_events_lost_total 0") {
+		t.Errorf("the detector lost bus events")
 	}
 	rcancel()
 	if err := <-replayErr; err != nil {

@@ -179,12 +179,18 @@ func Live(ctx context.Context, eng *Engine, sub *bus.Subscription, collector str
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	emit := func(ev index.Event) { eng.Process(&ev) }
+	var lost uint64
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case now := <-tick.C:
 			eng.Tick(now)
+			if d := sub.Dropped(); d > lost {
+				log.Error("hijack: the detector fell behind the collector and lost bus events; incidents may be wrong until the routes are announced again or the detector restarts (it then warms up from the index)",
+					"collector", collector, "lost", d-lost)
+				lost = d
+			}
 		case ev, ok := <-sub.C():
 			if !ok {
 				return nil // the collector stopped
