@@ -198,9 +198,6 @@ func v6(p netip.Prefix) patricia.IPv6Address {
 // Stats returns the engine's counters.
 func (e *Engine) Stats() EngineStats { return e.stats }
 
-// Config returns the configuration the engine runs.
-func (e *Engine) Config() *Config { return e.cfg }
-
 func (e *Engine) lookup(p netip.Prefix) *ruleState {
 	var ok bool
 	var rs *ruleState
