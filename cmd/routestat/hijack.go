@@ -75,7 +75,10 @@ RouteViews update and RIB files, directories of them, or URLs), merging
 collectors in time order, and prints the incidents that were active
 between --from and --to, with the time each took to detect. Routes before
 --from still build the state (an anomaly already present at --from is
-reported from its start); reading stops at --to.
+reported from its start); reading stops at --to. Of the files given, only
+those the window needs are read: per collector the last RIB dump at or
+before --from and the updates after it (8 hours of updates without a
+dump), up to --to.
 
 Options:
 `
@@ -132,6 +135,7 @@ func hijackBacktest(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "routestat hijack backtest: %v\n", err)
 		return 1
 	}
+	srcs = backtestWindow(srcs, fromT, toT)
 	rec := &backtestSink{}
 	eng := hijack.NewEngine(cfg, in.Options(rec))
 	st, err := hijack.Backtest(ctx, eng, srcs, hijack.BacktestOptions{To: toT, Log: log})
@@ -176,6 +180,39 @@ func hijackBacktest(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(w, "# %d damaged records skipped (see the log)\n", st.BadRecords)
 	}
 	return 0
+}
+
+// backtestWindow keeps the files a backtest from..to needs, by the times
+// in their names (files without one are kept): per collector, the last
+// RIB dump at or before from and the updates since it (or, without a
+// dump, since 8 hours before from), and nothing that starts at or after
+// to. A month's directory listing thus reads hours, not the month.
+func backtestWindow(srcs []ingest.Source, from, to time.Time) []ingest.Source {
+	start := make(map[string]time.Time)
+	if !from.IsZero() {
+		for _, s := range srcs {
+			if _, ok := start[s.Collector]; !ok {
+				start[s.Collector] = from.Add(-8 * time.Hour)
+			}
+			if s.Kind == ingest.RIB && !s.Time.IsZero() && !s.Time.After(from) && s.Time.After(start[s.Collector]) {
+				start[s.Collector] = s.Time
+			}
+		}
+	}
+	var out []ingest.Source
+	for _, s := range srcs {
+		switch {
+		case s.Time.IsZero():
+		case !to.IsZero() && !s.Time.Before(to):
+			continue
+		case !from.IsZero() && s.Time.Before(start[s.Collector]):
+			continue
+		case !from.IsZero() && s.Kind == ingest.RIB && s.Time.After(start[s.Collector]):
+			continue // a later dump repeats what the updates say
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func printIncident(w io.Writer, inc *hijack.Incident) {
