@@ -20,8 +20,9 @@ export ROUTESTAT_SHARED
 # dumper, python3-mrtparse a second, independent MRT reader; libbz2-dev
 # lets the bzip2 decoder use libbz2 (build tag libbz2, about twice as fast
 # as Go's compress/bzip2); bird2, frr and exabgp peer with the collector in
-# its tests; python3-websocket is a stock RIS Live client.
-APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bird2 frr exabgp python3-websocket
+# its tests; python3-websocket is a stock RIS Live client; the bzip2
+# command makes a compressed AS-relationships fixture (stat/asrel).
+APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bzip2 bird2 frr exabgp python3-websocket
 
 # TAGS is evaluated when each command runs, so that a libbz2-dev installed
 # by deps is used straight away. Without it the pure Go decoder is built.
