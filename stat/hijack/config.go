@@ -490,21 +490,9 @@ func (c *Config) prepare() error {
 		}
 		slices.Sort(r.Origins)
 		r.Origins = slices.Compact(r.Origins)
-		m, err := monitorsOf(r.IncludeMonitors, r.ExcludeMonitors, where)
-		if err != nil {
+		var err error
+		if r.monitors, r.th, err = c.resolve(r.IncludeMonitors, r.ExcludeMonitors, r.Thresholds, &r.Group, where); err != nil {
 			return err
-		}
-		r.monitors = m
-		r.th = c.Defaults
-		if r.Thresholds != nil {
-			if err := r.Thresholds.check(where); err != nil {
-				return err
-			}
-			r.th = r.Thresholds.over(c.Defaults)
-		}
-		r.th = r.th.settle()
-		if r.Group == "" {
-			r.Group = "default"
 		}
 		for i := range r.Path {
 			pr := &r.Path[i]
@@ -527,25 +515,33 @@ func (c *Config) prepare() error {
 			return fmt.Errorf("%s: listed twice", where)
 		}
 		seenAS[r.ASN] = true
-		m, err := monitorsOf(r.IncludeMonitors, r.ExcludeMonitors, where)
-		if err != nil {
+		var err error
+		if r.monitors, r.th, err = c.resolve(r.IncludeMonitors, r.ExcludeMonitors, r.Thresholds, &r.Group, where); err != nil {
 			return err
-		}
-		r.monitors = m
-		r.th = c.Defaults
-		if r.Thresholds != nil {
-			if err := r.Thresholds.check(where); err != nil {
-				return err
-			}
-			r.th = r.Thresholds.over(c.Defaults)
-		}
-		r.th = r.th.settle()
-		if r.Group == "" {
-			r.Group = "default"
 		}
 	}
 	c.Defaults = c.Defaults.settle()
 	return nil
+}
+
+// resolve returns a rule's monitors and thresholds (its own over the
+// file's defaults) and defaults its group.
+func (c *Config) resolve(include, exclude []string, th *Thresholds, group *string, where string) (monitorSet, Thresholds, error) {
+	m, err := monitorsOf(include, exclude, where)
+	if err != nil {
+		return 0, Thresholds{}, err
+	}
+	t := c.Defaults
+	if th != nil {
+		if err := th.check(where); err != nil {
+			return 0, Thresholds{}, err
+		}
+		t = th.over(c.Defaults)
+	}
+	if *group == "" {
+		*group = "default"
+	}
+	return m, t.settle(), nil
 }
 
 // Marshal writes the configuration in routestat's layout.
