@@ -1,7 +1,9 @@
 package calls
 
 import (
+	"context"
 	"fmt"
+	"net/netip"
 
 	"github.com/routestat/routestat/stat/api"
 	"github.com/routestat/routestat/stat/index"
@@ -19,6 +21,14 @@ type Deps struct {
 	// Names names ASes (as-overview's holder, searchcomplete, BGPlay's
 	// nodes); nil leaves every name empty.
 	Names ASNames
+	// Resolver looks host names up for searchcomplete (nil:
+	// net.DefaultResolver).
+	Resolver HostResolver
+}
+
+// HostResolver resolves a host name to addresses (*net.Resolver).
+type HostResolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // name returns the name of as, or "".

@@ -1,12 +1,18 @@
 package calls
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/routestat/routestat/stat/api"
 )
 
 // TestSearchcompleteJinx checks searchcomplete's ASNs (by number and by
@@ -80,6 +86,67 @@ func TestSearchcompleteJinx(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) || data.QueryTerm != tc.term || data.Limit != tc.limit {
 			t.Errorf("%s:\n got %v\nwant %v", query, got, tc.want)
+		}
+	}
+}
+
+// hostsResolver resolves the names of a map, localhost through the
+// system's resolver, and fails for others as a DNS server would.
+type hostsResolver map[string][]netip.Addr
+
+func (h hostsResolver) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	if a, ok := h[host]; ok {
+		return a, nil
+	}
+	if host == "localhost" {
+		return net.DefaultResolver.LookupNetIP(ctx, network, host)
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// TestSearchcompleteHosts checks the Hostnames category on the YouTube
+// store: a name resolving to an address in 208.65.153.128/25 (YouTube's
+// own more-specific at the end of the data) is described by that prefix
+// and its origin, an address given twice (mapped) is suggested once; localhost goes through the system's
+// real resolver (/etc/hosts); names that do not resolve, and text that
+// is no host name, suggest nothing.
+func TestSearchcompleteHosts(t *testing.T) {
+	ix := storeOf(t, youtube...)
+	srv, err := api.New(api.Options{BuildVersion: "test", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := hostsResolver{"www.youtube.example": {netip.MustParseAddr("208.65.153.238"), netip.MustParseAddr("::ffff:208.65.153.238"), netip.MustParseAddr("192.0.2.1")}}
+	if err := Register(srv, Deps{Index: ix, Names: names{36561: "YOUTUBE"}, Resolver: res}); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	srv.Mount(mux)
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	hosts := func(term string) []searchcompleteSuggestion {
+		var d searchcompleteData
+		get(t, ts, "searchcomplete", "resource="+url.QueryEscape(term), &d)
+		for _, c := range d.Categories {
+			if c.Category == "Hostnames" {
+				return c.Suggestions
+			}
+		}
+		return nil
+	}
+	want := []searchcompleteSuggestion{
+		{"www.youtube.example → 192.0.2.1", "192.0.2.1", "not routed"},
+		{"www.youtube.example → 208.65.153.238", "208.65.153.238", "208.65.153.128/25 AS36561 YOUTUBE"},
+	}
+	if got := hosts("www.youtube.example"); !slices.Equal(got, want) {
+		t.Errorf("www.youtube.example: %q, want %q", got, want)
+	}
+	if got := hosts("localhost"); !slices.ContainsFunc(got, func(s searchcompleteSuggestion) bool { return s.Value == "127.0.0.1" || s.Value == "::1" }) {
+		t.Errorf("localhost: %q, want 127.0.0.1 or ::1", got)
+	}
+	for _, term := range []string{"nothing.example", "AS36561", "208.65.153.0/24", "youtube", "-bad-.example", "a..b"} {
+		if got := hosts(term); got != nil {
+			t.Errorf("%q: hostnames %q, want none", term, got)
 		}
 	}
 }
