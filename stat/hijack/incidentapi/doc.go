@@ -26,8 +26,10 @@
 //	POST /api/v1/hijack/incidents/{id}/acknowledge      API key
 //	POST /api/v1/hijack/incidents/{id}/false-positive   API key
 //	GET  /api/v1/hijack/stream                          WebSocket
+//	GET  /api/v1/hijack/monitored                       monitored resources (YAML)
+//	PUT  /api/v1/hijack/monitored                       replace them, API key
 //
-// Invariants: every answer of the incident API is JSON (errors are
+// Invariants: every answer of the incident API but the monitored file is JSON (errors are
 // {"error", "parameter"} with a 4xx for bad input, never a 500 or a
 // panic); text from incidents is encoded by encoding/json, which escapes
 // <, > and &; reads are public (any origin unless Options.AllowedOrigins

@@ -50,6 +50,9 @@ type Options struct {
 	// and same-origin requests are always allowed. Changes need an API
 	// key whatever the origin.
 	AllowedOrigins []string
+	// Monitored, when set, serves and replaces the monitored-resources
+	// file at /monitored (replacing needs an API key).
+	Monitored Monitored
 	// PingInterval is how often the stream pings its client (default
 	// 30s); a client that has not answered within two intervals is
 	// disconnected.
@@ -197,6 +200,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case rest == "incidents" || rest == "incidents/":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
 			h.serveList(w, r)
+		}
+	case rest == "monitored":
+		if allow(w, r, http.MethodGet, http.MethodHead, http.MethodPut) {
+			h.serveMonitored(w, r)
 		}
 	case len(parts) == 2 && parts[0] == "incidents":
 		if allow(w, r, http.MethodGet, http.MethodHead) {
