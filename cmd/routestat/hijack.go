@@ -78,7 +78,10 @@ between --from and --to, with the time each took to detect. Routes before
 reported from its start); reading stops at --to. Of the files given, only
 those the window needs are read: per collector the last RIB dump at or
 before --from and the updates after it (8 hours of updates without a
-dump), up to --to.
+dump), up to --to. With --save, the incidents (all of them, watch types
+included) are also stored in an index, as live detection stores them, so
+that the API, the web UI and BGPlay show them beside the routes
+ingested from the same files.
 
 Options:
 `
@@ -94,6 +97,7 @@ func hijackBacktest(ctx context.Context, args []string, stdout, stderr io.Writer
 	collector := fs.String("collector", "rrc00", "collector name for files whose path names none")
 	asJSON := fs.Bool("json", false, "print the incidents as JSON lines")
 	all := fs.Bool("all", false, "also print the watch types (more-specific, new prefix, new neighbour, path rules)")
+	save := fs.String("save", "", "store the incidents in the index in `DIR` (e.g. var/data)")
 	fs.Usage = func() { fmt.Fprint(stderr, backtestUsage); fs.PrintDefaults() }
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -144,6 +148,12 @@ func hijackBacktest(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 1
 	}
 	incs := rec.active(fromT, toT)
+	if *save != "" {
+		if err := saveIncidents(*save, rec); err != nil {
+			fmt.Fprintf(stderr, "routestat hijack backtest: %v\n", err)
+			return 1
+		}
+	}
 	shown := 0
 	for _, inc := range incs {
 		if !inc.Hijack && !*all && !slices.Contains([]string{hijack.MonitorVisibility, hijack.MonitorRPKI, hijack.MonitorLeak}, inc.Type) {
@@ -227,6 +237,30 @@ func printIncident(w io.Writer, inc *hijack.Incident) {
 	for _, p := range inc.ExamplePaths {
 		fmt.Fprintf(w, "    path: %s\n", p)
 	}
+}
+
+// saveIncidents stores the last state of every incident of a backtest in
+// the index in dir, through the same Manager live detection uses (what
+// people recorded about an incident already stored is kept).
+func saveIncidents(dir string, rec *backtestSink) error {
+	ix, err := index.Open(dir, index.Options{})
+	if err != nil {
+		return fmt.Errorf("--save: open index %s: %w", dir, err)
+	}
+	mgr, err := hijack.NewManager(ix, hijack.ManagerOptions{})
+	if err == nil {
+		for _, id := range rec.order {
+			mgr.Publish(hijack.Change{Event: "backtest", Incident: rec.last[id]})
+		}
+		err = mgr.Flush()
+	}
+	if cerr := ix.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--save %s: %w", dir, err)
+	}
+	return nil
 }
 
 // backtestSink keeps the last state of every incident.

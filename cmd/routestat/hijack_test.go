@@ -12,6 +12,7 @@ import (
 
 	"github.com/routestat/routestat/internal/sharedtest"
 	"github.com/routestat/routestat/stat/hijack"
+	"github.com/routestat/routestat/stat/index"
 	"github.com/routestat/routestat/stat/ingest"
 )
 
@@ -54,7 +55,8 @@ func TestHijackBacktestCLI(t *testing.T) {
 		t.Fatalf("YouTube files %v %v", files, err)
 	}
 	var out, errOut strings.Builder
-	args := append([]string{"hijack", "backtest", "--config", cfg, "--collector", "route-views2", "--from", "2008-02-24T20:00", "--to", "2008-02-24T22:00"}, files...)
+	store := filepath.Join(dir, "data")
+	args := append([]string{"hijack", "backtest", "--config", cfg, "--collector", "route-views2", "--from", "2008-02-24T20:00", "--to", "2008-02-24T22:00", "--save", store}, files...)
 	if code := run(args, nil, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
@@ -68,8 +70,28 @@ func TestHijackBacktestCLI(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+	// --save stored every incident, watch types included, as live
+	// detection does.
+	ix, err := index.Open(store, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := hijack.NewManager(ix, hijack.ManagerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved []string
+	for _, inc := range mgr.All() {
+		saved = append(saved, fmt.Sprintf("%s %s %s", inc.Type, inc.Prefixes[0], inc.Status))
+	}
+	ix.Close()
+	slices.Sort(saved)
+	if want := []string{"more-specific 208.65.153.0/24 open", "sub-prefix 208.65.153.0/24 resolved"}; !slices.Equal(saved, want) {
+		t.Errorf("saved incidents %q, want %q", saved, want)
+	}
 	// Bad input: a clear error, no panic.
 	for _, bad := range [][]string{
+		{"hijack", "backtest", "--config", cfg, "--save", filepath.Join(cfg, "not-a-dir"), files[0]},
 		{"hijack", "backtest", "--config", filepath.Join(dir, "missing.yaml"), files[0]},
 		{"hijack", "backtest", "--config", cfg, "--from", "yesterday-ish", files[0]},
 		{"hijack", "autoconfig"},
