@@ -103,13 +103,15 @@ func (m *Manager) Publish(c Change) {
 	m.incidents[inc.ID] = &inc
 	m.dirty[inc.ID] = struct{}{}
 	m.broadcast(c)
+	// The notification's copy is taken under the lock: once it is
+	// released, Annotate may change the stored incident.
+	snap := inc.clone()
 	m.mu.Unlock()
 	select {
 	case m.wake <- struct{}{}:
 	default:
 	}
-	if m.opt.Notifier != nil && !inc.FalsePositive {
-		snap := inc.clone()
+	if m.opt.Notifier != nil && !snap.FalsePositive {
 		m.opt.Notifier.Dispatch(m.notification(c.Event, &snap))
 	}
 }

@@ -129,3 +129,57 @@ func TestManagerStoresAndNotifies(t *testing.T) {
 	}
 	wait("opened: "+title, "resolved: "+title, "false_positive: "+title)
 }
+
+// countingNotifier counts notifications and reads each one whole.
+type countingNotifier struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingNotifier) Dispatch(n notify.Notification) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if inc, ok := n.Incident.(*Incident); ok {
+		_ = inc.AckBy + inc.AckComment
+	}
+	c.n++
+}
+
+// TestManagerPublishAnnotateRace publishes changes of an incident while
+// people acknowledge it: run with -race, the notification's copy must not
+// share memory with the stored incident that Annotate writes.
+func TestManagerPublishAnnotateRace(t *testing.T) {
+	var nt countingNotifier
+	mgr, err := NewManager(nil, ManagerOptions{Notifier: &nt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := Incident{ID: "20190923T083000Z-00000001", Type: MonitorSubPrefix, Status: StatusOpen, Prefixes: []string{"202.33.14.0/24"}}
+	mgr.Publish(Change{Event: "opened", Incident: inc})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := range 200 {
+			inc.LastSeen = time.Unix(int64(i), 0)
+			mgr.Publish(Change{Event: "updated", Incident: inc})
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := range 200 {
+			if _, err := mgr.Annotate(inc.ID, fmt.Sprintf("op%d", i), "looking", false); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	if nt.n != 401 { // opened, 200 updates, 200 acknowledgements
+		t.Errorf("%d notifications, want 401", nt.n)
+	}
+	got, err := mgr.Get(inc.ID)
+	if err != nil || !got.Acknowledged || got.AckBy != "op199" {
+		t.Errorf("after the race: %+v %v", got, err)
+	}
+}
