@@ -52,6 +52,10 @@ func New(cfg Config, b *bus.Bus, log *slog.Logger, reg prometheus.Registerer) (*
 // Config returns the configuration in use, defaults applied.
 func (c *Collector) Config() Config { return c.cfg }
 
+// Now returns the collector's time (Config.Clock): what it stamps on the
+// events it publishes. The archive and RIB dumps of its events use it too.
+func (c *Collector) Now() time.Time { return c.cfg.Clock() }
+
 // server returns the running GoBGP server, or an error before Run.
 func (c *Collector) server() (*server.BgpServer, error) {
 	c.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -72,6 +73,12 @@ type Config struct {
 	// When no Neighbors and no DynamicNeighbors are configured, the
 	// collector accepts 127.0.0.0/8 and ::1/128 with any peer AS.
 	DynamicNeighbors []DynamicNeighbor `yaml:"dynamic_neighbors"`
+	// Clock gives the time stamped on every event the collector publishes
+	// (received UPDATEs and session state changes), and so on the MRT
+	// archive's records and the choice of its files (default time.Now).
+	// It is not read from the file: a demo scenario sets it so that its
+	// replayed routes are seen at their scenario time.
+	Clock func() time.Time `yaml:"-"`
 }
 
 // Neighbor is a statically configured BGP peer.
@@ -131,9 +138,13 @@ var canBind = func(port int) bool {
 // Defaults returns c with every unset field given its default: name rrc00,
 // ASN 4200000000, router ID 127.0.0.1, all addresses, port 179 if it can
 // be bound (else 1179), hold time 180 s and keepalive 60 s, max-prefix
-// action restart, and — when no neighbour of either kind is configured —
-// dynamic neighbours 127.0.0.0/8 and ::1/128 with any AS.
+// action restart, the clock time.Now, and — when no neighbour of either
+// kind is configured — dynamic neighbours 127.0.0.0/8 and ::1/128 with any
+// AS.
 func (c Config) Defaults() Config {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
 	if c.Name == "" {
 		c.Name = DefaultName
 	}

@@ -127,7 +127,7 @@ func (s *sequencer) watchEvent(r *api.WatchEventResponse) {
 	if err != nil || state < bus.StateIdle || state > bus.StateEstablished {
 		return
 	}
-	in := input{kind: inState, peer: addr.Unmap(), time: time.Now(), state: state, peerAS: st.GetPeerAsn()}
+	in := input{kind: inState, peer: addr.Unmap(), time: s.c.Now(), state: state, peerAS: st.GetPeerAsn()}
 	if l, err := netip.ParseAddr(pe.GetPeer().GetTransport().GetLocalAddress()); err == nil {
 		in.local = l.Unmap()
 	}

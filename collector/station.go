@@ -104,7 +104,7 @@ func (st *station) read() (uint8, []byte, error) {
 func (st *station) serve() error {
 	for {
 		typ, b, err := st.read()
-		now := time.Now()
+		now := st.seq.c.Now()
 		if err != nil {
 			return fmt.Errorf("BMP station: %w", err)
 		}

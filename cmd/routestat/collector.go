@@ -108,7 +108,7 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 	name := c.Config().Name
 	arch, err := archive.New(archive.Config{
 		Dir: cfg.Archive.Dir, Collector: name, UpdatesInterval: cfg.Archive.UpdatesInterval,
-		FlushInterval: cfg.Archive.FlushInterval, ET: cfg.Archive.ET,
+		FlushInterval: cfg.Archive.FlushInterval, ET: cfg.Archive.ET, Now: c.Now,
 	}, log, reg)
 	if err != nil {
 		return err
@@ -240,10 +240,10 @@ func serveCollector(ctx context.Context, cfg config.File, dump <-chan os.Signal,
 
 // ribDumps dumps every peer's Adj-RIB-In at every multiple of interval
 // since midnight UTC (00:00, 08:00, 16:00 for 8 hours, as RIS), and when
-// asked on dump.
+// asked on dump, by the collector's clock.
 func ribDumps(ctx context.Context, c *collector.Collector, a *archive.Archive, interval time.Duration, dump <-chan os.Signal, log *slog.Logger) {
 	for {
-		now := time.Now().UTC()
+		now := c.Now().UTC()
 		next := now.Truncate(interval).Add(interval)
 		t := time.NewTimer(next.Sub(now))
 		select {
@@ -263,7 +263,7 @@ func ribDumps(ctx context.Context, c *collector.Collector, a *archive.Archive, i
 		for i, r := range rib.Routes {
 			routes[i] = archive.Route(r)
 		}
-		if _, err := a.DumpRIB(time.Now(), rib.Peers, routes); err != nil {
+		if _, err := a.DumpRIB(c.Now(), rib.Peers, routes); err != nil {
 			log.Error("RIB dump", "err", err)
 		}
 	}

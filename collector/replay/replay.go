@@ -31,8 +31,17 @@ type Options struct {
 	// collector's default).
 	CollectorAS uint32
 	// Speed plays updates at Speed times real time; 0 plays them as fast
-	// as the sessions take them. RIB dumps are always played at once.
+	// as the sessions take them. RIB dumps are always played at once;
+	// with Speed, the updates start once the speakers have sent the
+	// routes before them.
 	Speed float64
+	// OnStart, if set, is called with Speed when the first update is due,
+	// with that update's time. It may block (say, until the collector
+	// has taken the RIB dumps' routes); pacing is anchored when it
+	// returns (an update at t is played (t − first)/Speed later), so a
+	// clock started at first as it returns, running at Speed, reads each
+	// update's time when it is played.
+	OnStart func(first time.Time)
 	// Source is the first local address speakers use; peer k uses Source
 	// + k (default 127.0.0.2).
 	Source netip.Addr
@@ -317,7 +326,9 @@ func (r *replayer) play(ctx context.Context, name string) error {
 			return err
 		}
 		if rt.update && r.opts.Speed > 0 {
-			r.pace(ctx, rt.time)
+			if err := r.pace(ctx, rt.time); err != nil {
+				return err
+			}
 		}
 		s := r.speakers[rt.peer]
 		if s == nil {
@@ -355,11 +366,23 @@ func (r *replayer) skip(rt *route, err error) {
 	}
 }
 
-// pace sleeps until an update at t is due.
-func (r *replayer) pace(ctx context.Context, t time.Time) {
+// pace sleeps until an update at t is due. The first update is due once
+// the routes before it (RIB dumps) have been sent.
+func (r *replayer) pace(ctx context.Context, t time.Time) error {
 	if r.t0.IsZero() {
+		for _, s := range r.order {
+			if err := s.flush(); err != nil {
+				return err
+			}
+		}
+		if err := r.waitSent(ctx); err != nil {
+			return err
+		}
+		if r.opts.OnStart != nil {
+			r.opts.OnStart(t)
+		}
 		r.t0, r.wall = t, time.Now()
-		return
+		return nil
 	}
 	due := r.wall.Add(time.Duration(float64(t.Sub(r.t0)) / r.opts.Speed))
 	if d := time.Until(due); d > 0 {
@@ -373,6 +396,7 @@ func (r *replayer) pace(ctx context.Context, t time.Time) {
 		case <-time.After(d):
 		}
 	}
+	return nil
 }
 
 // drain waits until every speaker has sent all it was given: for every
@@ -387,20 +411,8 @@ func (r *replayer) drain(ctx context.Context) error {
 			return fmt.Errorf("speaker for %s AS%d: %w", s.key.addr, s.key.as, err)
 		}
 	}
-	for _, s := range r.order {
-		last, since := "", time.Now()
-		for !s.sent(ctx) {
-			if s.progress != last {
-				last, since = s.progress, time.Now()
-			} else if time.Since(since) > 30*time.Second {
-				return fmt.Errorf("speaker for %s AS%d stuck for 30 s: %s", s.key.addr, s.key.as, s.progress)
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
+	if err := r.waitSent(ctx); err != nil {
+		return err
 	}
 	// Advertised paths may still sit in GoBGP's output queue: wait until
 	// the UPDATEs sent stop growing.
@@ -423,6 +435,27 @@ func (r *replayer) drain(ctx context.Context) error {
 		}
 	}
 	r.opts.Log.Info("replay done", "peers", r.stats.Peers, "announced", r.stats.Announced, "withdrawn", r.stats.Withdrawn, "skipped", r.stats.Skipped)
+	return nil
+}
+
+// waitSent waits until every speaker has advertised every path it was
+// given, failing when one makes no progress for 30 s.
+func (r *replayer) waitSent(ctx context.Context) error {
+	for _, s := range r.order {
+		last, since := "", time.Now()
+		for !s.sent(ctx) {
+			if s.progress != last {
+				last, since = s.progress, time.Now()
+			} else if time.Since(since) > 30*time.Second {
+				return fmt.Errorf("speaker for %s AS%d stuck for 30 s: %s", s.key.addr, s.key.as, s.progress)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
 	return nil
 }
 

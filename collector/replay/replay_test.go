@@ -1,14 +1,18 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	api "github.com/osrg/gobgp/v3/api"
 	"github.com/osrg/gobgp/v3/pkg/apiutil"
@@ -218,5 +222,108 @@ func TestReplay(t *testing.T) {
 			}
 			t.Logf("%+v; %d routes at the end", st, len(got))
 		})
+	}
+}
+
+// writeMRT writes a RIB dump at t0 of a peer's routes to n prefixes, and
+// an updates file announcing one more prefix every 10 s from t0+5s, count
+// times. One peer: the receiver re-advertises what it receives to the
+// other speakers, and GoBGP's StopBgp races with a speaker's receiving
+// an UPDATE.
+func writeMRT(t *testing.T, t0 time.Time, n, count int) (rib, updates string) {
+	t.Helper()
+	dir := t.TempDir()
+	peers := []mrtdump.Peer{{BGPID: [4]byte{192, 0, 2, 1}, Addr: [16]byte{192, 0, 2, 1}, AS: 64496}}
+	attrs := func(p mrtdump.Peer) []byte {
+		b := []byte{0x40, 1, 1, 0, 0x40, 2, 10, 2, 2}
+		b = binary.BigEndian.AppendUint32(b, p.AS)
+		b = binary.BigEndian.AppendUint32(b, 64500)
+		return append(b, 0x40, 3, 4, p.Addr[0], p.Addr[1], p.Addr[2], p.Addr[3])
+	}
+	var b bytes.Buffer
+	w := mrtdump.NewWriter(&b)
+	if err := w.WritePeerIndexTable(uint32(t0.Unix()), &mrtdump.PeerIndexTable{Peers: peers}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		rib := mrtdump.RIB{Sequence: uint32(i), SAFI: 1, Prefix: mrtdump.Prefix{Addr: [16]byte{10, byte(i >> 8), byte(i)}, Bits: 24}}
+		for k, p := range peers {
+			rib.Entries = append(rib.Entries, mrtdump.RIBEntry{PeerIndex: uint16(k), Attrs: attrs(p)})
+		}
+		if err := w.WriteRIB(uint32(t0.Unix()), &rib); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rib = filepath.Join(dir, "rib")
+	if err := os.WriteFile(rib, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	w = mrtdump.NewWriter(&b)
+	for i := range count {
+		a := attrs(peers[0])
+		msg := append(bytes.Repeat([]byte{0xff}, 16), 0, 0, 2, 0, 0, 0, byte(len(a)))
+		msg = append(msg, a...)
+		msg = append(msg, 24, 172, 16, byte(i))
+		binary.BigEndian.PutUint16(msg[16:], uint16(len(msg)))
+		h := mrtdump.BGP4MPInfo{Time: uint32(t0.Add(time.Duration(5+10*i) * time.Second).Unix()), PeerAS: peers[0].AS, LocalAS: 4200000000,
+			PeerAddr: netip.AddrFrom4([4]byte{192, 0, 2, 1}), LocalAddr: netip.AddrFrom4([4]byte{192, 0, 2, 254}), AS4: true}
+		if err := w.WriteMessage(&h, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	updates = filepath.Join(dir, "updates")
+	if err := os.WriteFile(updates, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rib, updates
+}
+
+// TestReplayPaced replays a RIB dump and updates at a speed: the updates
+// start (OnStart, with the first update's time) only once the receiver
+// holds the RIB dump's routes, and follow at the speed.
+func TestReplayPaced(t *testing.T) {
+	t0 := time.Date(2019, 9, 23, 8, 0, 0, 0, time.UTC)
+	const n, count, speed = 300, 6, 100
+	rib, updates := writeMRT(t, t0, n, count)
+	s, port := receiver(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var starts []time.Time
+	var started, done time.Time
+	var got []string
+	_, err := Run(ctx, Options{To: fmt.Sprintf("127.0.0.1:%d", port), Speed: speed, Hold: true,
+		OnStart: func(first time.Time) {
+			started = time.Now()
+			starts = append(starts, first)
+			for deadline := time.Now().Add(10 * time.Second); len(received(t, s)) < n; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Errorf("updates start while the receiver holds %d of the RIB dump's %d routes", len(received(t, s)), n)
+					return
+				}
+			}
+		},
+		OnDone: func(Stats) {
+			done = time.Now()
+			got = received(t, s)
+			cancel()
+		}}, []string{rib, updates})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := t0.Add(5 * time.Second); len(starts) != 1 || !starts[0].Equal(want) {
+		t.Errorf("OnStart called with %v, want once with the first update's time %v", starts, want)
+	}
+	if min := time.Duration(10*(count-1)) * time.Second / speed; done.Sub(started) < min {
+		t.Errorf("updates played in %v, want at least %v at speed %d", done.Sub(started), min, speed)
+	}
+	if len(got) != n+count {
+		t.Errorf("receiver holds %d routes, want %d", len(got), n+count)
 	}
 }
