@@ -5,6 +5,8 @@
 #   make fuzz    run every fuzz target for FUZZTIME each
 #   make lint    gofmt and go vet
 #   make build   build bin/routestat
+#   make web     rebuild the web UI and widgets (needs Node and npm; the
+#                built assets are committed, so go build does not)
 
 GO       ?= go
 BIN      := bin/routestat
@@ -21,33 +23,47 @@ export ROUTESTAT_SHARED
 # lets the bzip2 decoder use libbz2 (build tag libbz2, about twice as fast
 # as Go's compress/bzip2); bird2, frr and exabgp peer with the collector in
 # its tests; python3-websocket is a stock RIS Live client; the bzip2
-# command makes a compressed AS-relationships fixture (stat/asrel).
-APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bzip2 bird2 frr exabgp python3-websocket
+# command makes a compressed AS-relationships fixture (stat/asrel);
+# chromium runs the browser tests of the web UI and widgets, with
+# fonts-dejavu-core so that its screenshots have legible text.
+APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bzip2 bird2 frr exabgp python3-websocket chromium fonts-dejavu-core
 
 # TAGS is evaluated when each command runs, so that a libbz2-dev installed
 # by deps is used straight away. Without it the pure Go decoder is built.
 TAGS = $(shell test -f /usr/include/bzlib.h && $(GO) env CGO_ENABLED | grep -q 1 && echo libbz2)
 
-.PHONY: all build run test deps bench fuzz lint clean
+.PHONY: all build run test deps bench fuzz lint clean web web-check
 
 all: build
 
 build:
 	$(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/routestat
 
-# run indexes the sample archive shipped in the repository (once: ingest
-# skips files already done) and serves everything on the defaults:
-# BGP on 179 (1179 unprivileged), HTTP on :8080. Ctrl-C stops it.
+# run serves everything from the embedded store in var/data: the BGP
+# collector on 127.0.0.1:1179, the web UI and the APIs on
+# http://localhost:8080. On an empty store it plays the demo scenario
+# first (docs/demo.md): generated data, clearly labelled, in which AS64511
+# hijacks 202.33.14.0/24 of AS4725's 202.33.0.0/16 at 08:30 UTC on
+# 2019-09-23, about 30 s after the start. rm -rf var starts over.
+# Ctrl-C stops it.
 run: build
 	@./$(BIN) version
-	./$(BIN) ingest --data var/data mrtdump/testdata/sample/updates.sample.gz
+	@mkdir -p var
+	@printf 'collector:\n  listen_addresses: [127.0.0.1]\n  listen_port: 1179\nhttp:\n  listen: ":8080"\n' > var/run.yaml
 	@echo
-	@echo 'Serving. Try, from another terminal:'
-	@echo '  curl -s "http://127.0.0.1:8080/data/announced-prefixes/data.json?resource=AS65001&starttime=2026-01-01&min_peers_seeing=1"'
-	@echo '  curl -s http://127.0.0.1:8080/metrics | grep routestat_'
-	@echo '  bin/routestat replay --to 127.0.0.1:1179 --fast <an MRT file>'
+	@echo 'routestat is starting (Ctrl-C stops it):'
+	@echo '  web UI     http://localhost:8080/         try http://localhost:8080/AS4725'
+	@echo '  data API   http://localhost:8080/data/routing-status/data.json?resource=AS4725'
+	@echo '  incidents  http://localhost:8080/api/v1/hijack/incidents'
+	@echo '  demo?      http://localhost:8080/api/v1/demo'
+	@echo '  BGP        127.0.0.1:1179 (a passive collector: peer a router with it, docs/collector.md)'
+	@echo 'On an empty store it loads the DEMO scenario: generated data, not real routing;'
+	@echo '  the hijack incident opens about 30 s after the start (docs/demo.md).'
+	@echo 'Real data instead: stop it, rm -rf var, then'
+	@echo '  bin/routestat ingest --data var/data https://data.ris.ripe.net/rrc00/2019.09/updates.20190923.0800.gz'
+	@echo '  and make run again (docs/ingest.md).'
 	@echo
-	./$(BIN) serve --data var/data
+	./$(BIN) serve --config var/run.yaml --data var/data --demo
 
 # deps installs what the tests need when it is missing and we may (root).
 deps:
@@ -94,6 +110,17 @@ fuzz:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags '$(TAGS)' ./...
+
+# web rebuilds web/dist and widgets/dist from web/src and widgets/src
+# (Vite; npm packages pinned by web/package-lock.json). Commit the result:
+# the Go tests check that the committed assets match their sources.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+# web-check rebuilds the assets and fails if they differ from the
+# committed ones (the build is reproducible).
+web-check: web
+	git diff --exit-code --stat -- web/dist widgets/dist
 
 clean:
 	rm -rf bin

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,14 +29,19 @@ type detection struct {
 	ix     *index.Index
 	log    *slog.Logger
 	notify *notify.Dispatcher
+	// clock is the collector's clock, which the engine runs on.
+	clock func() time.Time
+	// file is the monitored-resources file, replaced through the API.
+	file *monitoredFile
 	// done ends the incident streams when detection stops (HTTP server
 	// shutdown does not close WebSockets).
 	done chan struct{}
 }
 
 // newDetection loads what detection needs; nil when it is off (no
-// monitored-resources file configured).
-func newDetection(cfg config.Hijack, ix *index.Index, log *slog.Logger) (*detection, error) {
+// monitored-resources file configured). The engine runs on clock, the
+// collector's (a demo scenario's clock, or time.Now).
+func newDetection(cfg config.Hijack, ix *index.Index, log *slog.Logger, clock func() time.Time) (*detection, error) {
 	if cfg.Monitored == "" {
 		return nil, nil
 	}
@@ -47,7 +53,8 @@ func newDetection(cfg config.Hijack, ix *index.Index, log *slog.Logger) (*detect
 	if err != nil {
 		return nil, err
 	}
-	return &detection{cfg: cfg, mon: mon, inputs: in, ix: ix, log: log, done: make(chan struct{})}, nil
+	return &detection{cfg: cfg, mon: mon, inputs: in, ix: ix, log: log, clock: clock,
+		file: newMonitoredFile(cfg.Monitored), done: make(chan struct{})}, nil
 }
 
 // mount sets detection up (channel metrics to reg) and adds the incident
@@ -59,7 +66,7 @@ func (d *detection) mount(mux *http.ServeMux, srv *api.Server, reg prometheus.Re
 	if err := incidentapi.Register(srv, d.mgr); err != nil {
 		return err
 	}
-	mux.Handle("/api/v1/hijack/", incidentapi.Handler(d.mgr, incidentapi.Options{APIKeys: d.cfg.APIKeys, Log: d.log, Done: d.done}))
+	mux.Handle("/api/v1/hijack/", incidentapi.Handler(d.mgr, incidentapi.Options{APIKeys: d.cfg.APIKeys, Log: d.log, Done: d.done, Monitored: d.file}))
 	return nil
 }
 
@@ -99,14 +106,37 @@ func (d *detection) run(ctx context.Context, sub *bus.Subscription, collector st
 		d.notify.Close(cctx)
 	}()
 	go d.inputs.Run(ctx, d.cfg.RPKIRefresh)
-	eng := hijack.NewEngine(d.mon, d.inputs.Options(d.mgr))
-	eng.Restore(d.mgr.All())
-	start := time.Now()
-	n, err := hijack.WarmStart(eng, d.ix, start)
-	if err != nil {
-		return err
+	mon := d.mon
+	for {
+		opt := d.inputs.Options(d.mgr)
+		opt.Clock = d.clock
+		eng := hijack.NewEngine(mon, opt)
+		eng.Restore(d.mgr.All())
+		start := time.Now()
+		n, err := hijack.WarmStart(eng, d.ix, d.clock())
+		if err != nil {
+			return err
+		}
+		d.log.Info("hijack detection running", "prefixes", len(mon.Prefixes), "asns", len(mon.ASNs),
+			"warm_start_routes", n, "warm_start", time.Since(start).Round(time.Millisecond))
+		// The engine follows the bus until the monitored resources are
+		// replaced through the API; then a new engine takes over the same
+		// subscription, warmed up from the index, with the open
+		// incidents restored.
+		lctx, cancel := context.WithCancel(ctx)
+		live := make(chan error, 1)
+		go func() { live <- hijack.Live(lctx, eng, sub, collector, d.log) }()
+		select {
+		case err := <-live:
+			cancel()
+			return err
+		case next := <-d.file.next:
+			cancel()
+			if err := <-live; ctx.Err() != nil || !errors.Is(err, context.Canceled) {
+				return err
+			}
+			d.log.Info("hijack detection: monitored resources replaced, restarting the engine", "file", d.cfg.Monitored)
+			mon = next
+		}
 	}
-	d.log.Info("hijack detection running", "prefixes", len(d.mon.Prefixes), "asns", len(d.mon.ASNs),
-		"warm_start_routes", n, "warm_start", time.Since(start).Round(time.Millisecond))
-	return hijack.Live(ctx, eng, sub, collector, d.log)
 }

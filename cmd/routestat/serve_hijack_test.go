@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,7 +20,8 @@ import (
 
 // TestServeHijackYouTubeLive replays route-views2's updates of 2008-02-24
 // 20:41-21:26 over real BGP sessions into routestat serve monitoring
-// AS36561's 208.65.152.0/22: the live detector raises the same sub-prefix
+// AS36561's 208.65.152.0/22 (put through the API, replacing the file
+// detection started with): the live detector raises the same sub-prefix
 // incident as the backtest (AS17557, 208.65.153.0/24) and resolves it
 // once every peer has withdrawn it; the incident is served by the API and
 // survives a restart.
@@ -31,7 +33,10 @@ func TestServeHijackYouTubeLive(t *testing.T) {
 	port, httpPort := freePort(t), freePort(t)
 	dir := t.TempDir()
 	monitored := filepath.Join(dir, "monitored.yaml")
-	if err := os.WriteFile(monitored, []byte("prefixes:\n  208.65.152.0/22:\n    description: YouTube\n    asn: 36561\n"), 0o644); err != nil {
+	// Detection starts on a file that does not monitor YouTube; the
+	// YouTube file is put through the API before the replay.
+	youtube := "prefixes:\n  208.65.152.0/22:\n    description: YouTube\n    asn: 36561\n"
+	if err := os.WriteFile(monitored, []byte("prefixes:\n  192.0.2.0/24: {asn: 64500}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "routestat.yaml")
@@ -76,6 +81,37 @@ hijack:
 		return cancel, done, &stderr
 	}
 	cancel, done, stderr := serve()
+	put := func(key, body string) (int, string) {
+		req, err := http.NewRequest(http.MethodPut, base+"/api/v1/hijack/monitored", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := put("wrong-key", youtube); code != http.StatusUnauthorized {
+		t.Errorf("PUT with a wrong key: HTTP %d %s", code, body)
+	}
+	if code, body := put("test-key", "prefixes:\n  208.65.152.0/22: {asn: 36561, ignoreMorespecific: true}\n"); code != http.StatusBadRequest || !strings.Contains(body, "line 2") {
+		t.Errorf("PUT of a bad file: HTTP %d %s", code, body)
+	}
+	if code, body := put("test-key", youtube); code != http.StatusOK || body != youtube {
+		t.Fatalf("PUT: HTTP %d %s", code, body)
+	}
+	if b, err := os.ReadFile(monitored); err != nil || string(b) != youtube {
+		t.Fatalf("monitored file after PUT: %q %v", b, err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); strings.Count(stderr.String(), "hijack detection running") < 2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("detection did not restart on the new file:\n%s", stderr.String())
+		}
+	}
 	// The speakers hold their sessions after playing everything, so that
 	// the resolution comes from the replayed withdrawals, not from the
 	// sessions closing.

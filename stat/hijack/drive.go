@@ -169,8 +169,9 @@ func (f feeder) Checkpoint(string) (index.Checkpoint, bool, error) {
 }
 
 // Live runs eng on a collector's bus until ctx is done or the
-// subscription closes (then it returns nil), ticking the engine's clock every second so that
-// held visibility losses open without waiting for the next UPDATE.
+// subscription closes (then it returns nil), ticking the engine every
+// second with its clock (Options.Clock, the collector's) so that held
+// visibility losses open without waiting for the next UPDATE.
 func Live(ctx context.Context, eng *Engine, sub *bus.Subscription, collector string, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -184,8 +185,8 @@ func Live(ctx context.Context, eng *Engine, sub *bus.Subscription, collector str
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case now := <-tick.C:
-			eng.Tick(now)
+		case <-tick.C:
+			eng.Tick(eng.opt.Clock()) // the collector's clock, which stamps the events
 			if d := sub.Dropped(); d > lost {
 				log.Error("hijack: the detector fell behind the collector and lost bus events; incidents may be wrong until the routes are announced again or the detector restarts (it then warms up from the index)",
 					"collector", collector, "lost", d-lost)
