@@ -25,8 +25,9 @@ export ROUTESTAT_SHARED
 # its tests; python3-websocket is a stock RIS Live client; the bzip2
 # command makes a compressed AS-relationships fixture (stat/asrel);
 # chromium runs the browser tests of the web UI and widgets, with
-# fonts-dejavu-core so that its screenshots have legible text.
-APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bzip2 bird2 frr exabgp python3-websocket chromium fonts-dejavu-core
+# fonts-liberation and fonts-dejavu-core (only recommended by chromium) so
+# that its screenshots have legible text.
+APT_PACKAGES := bgpdump python3-mrtparse libbz2-dev bzip2 bird2 frr exabgp python3-websocket chromium fonts-liberation fonts-dejavu-core
 
 # TAGS is evaluated when each command runs, so that a libbz2-dev installed
 # by deps is used straight away. Without it the pure Go decoder is built.

@@ -48,6 +48,7 @@ var page = template.Must(template.New("widget").Parse(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{.}} · routestat</title>
+<link rel="icon" href="data:,">
 <style>html,body{margin:0;padding:0}body{padding:12px;background:Canvas;color:CanvasText;font-family:system-ui,sans-serif}@media (prefers-color-scheme:dark){html{color-scheme:dark}}</style>
 </head>
 <body>

@@ -188,8 +188,9 @@ func (d *demoServe) indexed() (int, error) {
 	return n, nil
 }
 
-// mount adds GET /api/v1/demo: 200 with the scenario's description while
-// the store holds the demo, else 404 {"demo": false}.
+// mount adds GET /api/v1/demo: {"demo": true, ...} with the scenario's
+// description while the store holds the demo, else {"demo": false}
+// (200 either way: the web UI asks on every page).
 func (d *demoServe) mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/demo", func(w http.ResponseWriter, r *http.Request) {
 		info, ok, err := d.marker()
@@ -197,7 +198,6 @@ func (d *demoServe) mount(mux *http.ServeMux) {
 			Demo bool `json:"demo"`
 			*demo.Info
 		}
-		code := http.StatusOK
 		switch {
 		case err != nil:
 			d.log.Error("GET /api/v1/demo", "err", err)
@@ -205,11 +205,9 @@ func (d *demoServe) mount(mux *http.ServeMux) {
 			return
 		case ok:
 			answer.Demo, answer.Info = true, &info
-		default:
-			code = http.StatusNotFound
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
+		w.Header().Set("Cache-Control", "no-store")
 		json.NewEncoder(w).Encode(answer)
 	})
 }

@@ -216,8 +216,8 @@ index:
 // each state: with --demo an empty store gets the scenario (marker,
 // clock, monitored resources, names, API key), a store with the demo
 // keeps it without playing it again, a store with other data is left
-// alone; /api/v1/demo answers 200 for a store holding the demo, --demo
-// or not, and 404 otherwise.
+// alone; /api/v1/demo answers {"demo": true} for a store holding the
+// demo, --demo or not, and {"demo": false} otherwise.
 func TestSetupDemo(t *testing.T) {
 	other := index.Event{Kind: index.Announce, Time: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Collector: "rrc00",
 		PeerAddr: netip.MustParseAddr("192.0.2.1"), PeerAS: 64496, Prefix: netip.MustParsePrefix("198.51.100.0/24"),
@@ -229,13 +229,13 @@ func TestSetupDemo(t *testing.T) {
 		flag      bool // --demo
 		play      bool // the scenario is to be played
 		setUp     bool // monitored resources, names and API key set
-		code      int
+		isDemo    bool // /api/v1/demo says so
 	}{
-		{name: "empty store", flag: true, play: true, setUp: true, code: http.StatusOK},
-		{name: "store holding the demo", events: []index.Event{other}, demoFirst: true, flag: true, setUp: true, code: http.StatusOK},
-		{name: "store holding other data", events: []index.Event{other}, flag: true, code: http.StatusNotFound},
-		{name: "store holding the demo, without --demo", events: []index.Event{other}, demoFirst: true, code: http.StatusOK},
-		{name: "empty store, without --demo", code: http.StatusNotFound},
+		{name: "empty store", flag: true, play: true, setUp: true, isDemo: true},
+		{name: "store holding the demo", events: []index.Event{other}, demoFirst: true, flag: true, setUp: true, isDemo: true},
+		{name: "store holding other data", events: []index.Event{other}, flag: true},
+		{name: "store holding the demo, without --demo", events: []index.Event{other}, demoFirst: true, isDemo: true},
+		{name: "empty store, without --demo"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -289,8 +289,8 @@ func TestSetupDemo(t *testing.T) {
 			rec := httptest.NewRecorder()
 			mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/demo", nil))
 			var a demoAnswer
-			if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || rec.Code != tc.code || a.Demo != (tc.code == http.StatusOK) {
-				t.Errorf("/api/v1/demo: HTTP %d %s (%v), want %d", rec.Code, rec.Body, err, tc.code)
+			if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || rec.Code != http.StatusOK || a.Demo != tc.isDemo || (a.Description != "") != tc.isDemo {
+				t.Errorf("/api/v1/demo: HTTP %d %s (%v), want demo %v", rec.Code, rec.Body, err, tc.isDemo)
 			}
 		})
 	}

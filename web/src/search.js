@@ -53,6 +53,8 @@ export function initSearch(input, list, go) {
   };
 
   const draw = (cats, text) => {
+    // A redraw (a later completion) keeps the suggestion the user moved to.
+    const kept = active >= 0 && options[active] ? options[active].value : null;
     options = [];
     clear(list);
     const typed = parseResource(text);
@@ -75,7 +77,7 @@ export function initSearch(input, list, go) {
     }
     if (!options.length) { message(`No AS, prefix or address matches “${text}”.`); return; }
     setOpen(true);
-    highlight(-1);
+    highlight(kept === null ? -1 : options.findIndex((o) => o.value === kept));
   };
 
   const complete = (text) => {

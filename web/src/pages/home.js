@@ -24,9 +24,14 @@ export default {
       slot,
       h('div', { class: 'examples' }, rec.length ? [h('span', null, 'Recent:'), rec.map((r) => h('a', { class: 'chip', href: `/${encodeURI(r)}` }, r))]
         : h('span', null, 'Try an AS number (AS3333), a prefix (193.0.0.0/21), an address or an AS name. Press / to search from anywhere.'))));
+    // Moving the form drops the focus: give it back, with the caret, to
+    // someone already typing.
+    const input = ctx.searchForm.querySelector('#search');
+    const typing = document.activeElement === input;
+    const caret = [input.selectionStart, input.selectionEnd];
     slot.append(ctx.searchForm);
+    if (typing) { input.focus(); input.setSelectionRange(caret[0], caret[1]); }
     if (asked) {
-      const input = ctx.searchForm.querySelector('#search');
       input.value = asked;
       input.focus();
       input.dispatchEvent(new Event('input'));

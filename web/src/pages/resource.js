@@ -17,7 +17,7 @@ import { subscribe } from '../live.js';
 
 /** LAYOUT lists each kind's widgets: [name, columns spanned]. */
 const LAYOUT = {
-  asn: [['as-overview', 1], ['routing-status', 1], ['hijacks', 2], ['bgp-updates', 2], ['routing-history', 2], ['announced-prefixes', 1], ['asn-neighbours', 1]],
+  asn: [['as-overview', 1], ['routing-status', 1], ['hijacks', 2], ['bgp-updates', 2], ['routing-history', 2], ['announced-prefixes', 2], ['asn-neighbours', 2]],
   prefix: [['prefix-overview', 1], ['routing-status', 1], ['hijacks', 2], ['bgp-updates', 2], ['routing-history', 2], ['visibility', 1], ['looking-glass', 1]],
 };
 

@@ -4,6 +4,7 @@
 // whole window are created once; moving in time only toggles the edges and
 // nodes the event diffs touched (CSS transitions animate them). Pan and
 // zoom with d3-zoom (Ctrl+wheel, drag, buttons), move nodes with d3-drag.
+import { collectorName } from '../core/fmt.js';
 import { select, drag as d3drag, zoom as d3zoom, zoomIdentity, line, curveCatmullRom } from '../core/d3.js';
 import { h } from '../core/dom.js';
 import { originColor } from './colors.js';
@@ -226,7 +227,7 @@ export class Graph {
     const lines = [];
     if (n.type === 'peer') {
       const os = s.peerOrigins(n.i).map((o) => `AS${this.m.origins[o].asn}`);
-      lines.push(h('b', null, `Peer ${n.ip}`), h('div', null, `collector ${n.rrc ? `rrc${n.rrc}` : '?'} · AS${n.asn}${n.owner ? ` ${n.owner}` : ''}`),
+      lines.push(h('b', null, `Peer ${n.ip}`), h('div', null, `collector ${n.rrc ? collectorName(n.rrc) : '?'} · AS${n.asn}${n.owner ? ` ${n.owner}` : ''}`),
         h('div', { class: 'muted' }, routes ? `${routes} route${routes > 1 ? 's' : ''} now, to ${os.join(', ')}` : 'no route now'));
     } else {
       lines.push(h('b', null, `AS${n.asn}`), h('div', null, n.owner || '(no name known)'),

@@ -2,6 +2,7 @@
 // now), the current event's details (.bgplay-detail) and the list of all
 // events ([data-event-index] rows, the current one highlighted). Built
 // from text nodes only: names and communities come from data.
+import { collectorName } from '../core/fmt.js';
 import { h, clear } from '../core/dom.js';
 import { fmtTime } from '../core/time.js';
 import { originColor } from './colors.js';
@@ -129,7 +130,7 @@ export class Detail {
       h('dl', { class: 'kv' },
         row('Time', h('span', { class: 'mono' }, fmtTime(new Date(ev.t * 1000)))),
         row('Peer', peer.asn ? h('a', { href: link(`AS${peer.asn}`) }, `AS${peer.asn}`) : null, ' ', h('span', { class: 'mono' }, peer.ip),
-          peer.rrc ? h('span', { class: 'muted' }, ` rrc${peer.rrc}`) : null, peer.owner ? h('div', { class: 'muted owner' }, peer.owner) : null),
+          peer.rrc ? h('span', { class: 'muted' }, ` ${collectorName(peer.rrc)}`) : null, peer.owner ? h('div', { class: 'muted owner' }, peer.owner) : null),
         row('Prefix', h('a', { class: 'mono', href: link(ev.prefix) }, ev.prefix)),
         row('Before', pathChips(ev.oldPath, ev.oldOrigin, link)),
         row(ev.type === 'W' ? 'After' : 'After', ev.type === 'W' ? h('span', { class: 'bad' }, 'withdrawn') : pathChips(ev.path, ev.origin, link)),

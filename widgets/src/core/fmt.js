@@ -94,3 +94,9 @@ export async function holders(ctx, asns, limit = 12) {
 export function empty(text) {
   return h('div', { class: 'empty' }, text);
 }
+
+/** collectorName names a collector from the data API's rrc field: "00" is rrc00, a name (route-views2) stays itself. */
+export function collectorName(rrc) {
+  const s = String(rrc ?? '');
+  return /^\d+$/.test(s) ? `rrc${s}` : s;
+}

@@ -1,4 +1,7 @@
-// The CSS every widget's shadow root starts with. Colours come from
+// The CSS every widget's shadow root starts with. The host page's CSS
+// reaches a shadow tree only through what its elements inherit from the
+// host element, so every inherited property is reset on the tree's
+// top-level elements (:host>*). Colours come from
 // --rs-* custom properties when the host page sets them (they inherit
 // into shadow trees), with light defaults; theme "dark" or the user's
 // prefers-color-scheme (theme "auto") switch the defaults.
@@ -23,6 +26,10 @@ export const baseCSS = `
 :host([data-theme=dark]){${dark}color-scheme:dark}
 @media (prefers-color-scheme:dark){:host([data-theme=auto]){${dark}color-scheme:dark}}
 :host([hidden]){display:none}
+:host>*{font:14px/1.45 var(--rs-font,system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif);
+  color:var(--c-fg);letter-spacing:normal;word-spacing:normal;text-transform:none;text-align:left;text-indent:0;
+  text-shadow:none;font-style:normal;font-weight:400;font-variant:normal;white-space:normal;direction:ltr;
+  visibility:visible;cursor:auto;list-style:disc outside none}
 *{box-sizing:border-box}
 .frame{border:1px solid var(--c-border);border-radius:8px;background:var(--c-bg);color:var(--c-fg);overflow:hidden;position:relative;display:flex;flex-direction:column;height:100%}
 .frame.bare{border:0;border-radius:0}
