@@ -114,7 +114,7 @@ func TestRotation(t *testing.T) {
 				evs[i] = &ev
 			}
 			last := evs[len(evs)-1].Time
-			_, reg, err := runArchive(t, Config{Dir: dir, Collector: "rrc99", ET: et, Now: func() time.Time { return last }}, evs)
+			_, reg, err := runArchive(t, Config{Dir: dir, Collector: "rrc99", ET: et, FlushInterval: time.Hour, Now: func() time.Time { return last }}, evs)
 			if err != nil {
 				t.Fatal(err)
 			}
