@@ -17,23 +17,27 @@ import (
 // BenchmarkBGPlay times BGPlay in headless Chromium on a synthetic bgplay
 // answer (bgplaySynth: 150 peers, 5,000 events over 8 hours). It serves the
 // built widget_api.js with Handler, a page that embeds the widget with
-// routestat.init at the window's width (1366×900), and the answer at /data/bgplay/data.json, and measures in
-// the page with performance.now():
+// routestat.init at the window's width (1366×900, as on the BGPlay page),
+// and the answer at /data/bgplay/data.json, and measures in the page with
+// performance.now():
 //
 //   - ms/ready: from routestat.init to the host's data-state=ready (fetch,
-//     JSON parsing, model, layout and DOM of the 1 MB answer);
+//     JSON parsing, model, graph layout and DOM of the 1 MB answer);
 //   - ms/shown: the same until the first frame after that is rendered
 //     (style, layout and paint of the whole widget);
 //   - ms/step, ms/step-p95: one click on button[data-action=step-forward],
 //     from the start of a frame (requestAnimationFrame) until that frame is
-//     rendered (a message posted from the callback runs after its style,
-//     layout and paint), over 300 steps from the initial state, one per
-//     frame; ms/frame is the frame interval while stepping so;
+//     rendered (a message posted from the callback runs after its paint),
+//     over 300 steps from the initial state, one per frame;
+//     ms/step-layout is the part until style and layout are done (forced
+//     right after the click), the rest is paint; ms/frame is the frame
+//     interval while stepping so;
 //   - ms/seek: the same for button[data-action=last] at the initial state
 //     (every event applied at once).
 //
-// Each iteration loads the page afresh; the metrics are medians over every
-// iteration. Without Chromium it is skipped, or fails when CI=true.
+// Each iteration loads the page afresh; the metrics are medians (and a
+// 95th percentile) of the samples of every iteration. Without Chromium
+// the benchmark is skipped, or fails when CI=true.
 func BenchmarkBGPlay(b *testing.B) {
 	browsertest.Require(b)
 	data := bgplaySynth()
@@ -60,7 +64,7 @@ func BenchmarkBGPlay(b *testing.B) {
 	}
 
 	const steps, seeks = 300, 5
-	var ready, shown, step, frame, seek []float64
+	var ready, shown, step, stepLayout, frame, seek []float64
 	var mounted bgplayMounted
 	for b.Loop() {
 		page.Navigate(srv.URL + "/")
@@ -71,13 +75,14 @@ func BenchmarkBGPlay(b *testing.B) {
 		ready = append(ready, mounted.Ready)
 		shown = append(shown, mounted.Shown)
 		var st struct {
-			MS, Frames []float64
+			MS, Layout, Frames []float64
 		}
 		page.Eval(fmt.Sprintf("bench.steps(%d)", steps), &st)
 		if len(st.MS) != steps {
 			b.Fatalf("%d steps forward, want %d", len(st.MS), steps)
 		}
 		step = append(step, st.MS...)
+		stepLayout = append(stepLayout, st.Layout...)
 		frame = append(frame, st.Frames...)
 		var sk []float64
 		page.Eval(fmt.Sprintf("bench.seek(%d)", seeks), &sk)
@@ -89,17 +94,17 @@ func BenchmarkBGPlay(b *testing.B) {
 	b.ReportMetric(quantile(shown, 0.5), "ms/shown")
 	b.ReportMetric(quantile(step, 0.5), "ms/step")
 	b.ReportMetric(quantile(step, 0.95), "ms/step-p95")
+	b.ReportMetric(quantile(stepLayout, 0.5), "ms/step-layout")
 	b.ReportMetric(quantile(frame, 0.5), "ms/frame")
 	b.ReportMetric(quantile(seek, 0.5), "ms/seek")
 }
 
 // bgplayMounted is what bench.mount reports.
 type bgplayMounted struct {
-	Ready, Shown  float64 // ms from routestat.init
-	Events        int     // .bgplay[data-events]
-	Current       int     // .bgplay[data-current]
-	Nodes, Edges  int     // g.node and path.edge in svg.bgplay-graph
-	Width, Height int     // of the widget host
+	Ready, Shown float64 // ms from routestat.init
+	Events       int     // .bgplay[data-events]
+	Current      int     // .bgplay[data-current]
+	Nodes, Edges int     // g.node and path.edge in svg.bgplay-graph
 }
 
 // quantile returns the q-quantile of xs (nearest rank), NaN if empty.
@@ -160,15 +165,18 @@ const host = document.getElementById('bgplay');
 const root = () => host.shadowRoot && host.shadowRoot.querySelector('.bgplay');
 const button = (action) => root().querySelector('button[data-action="' + action + '"]');
 
-// framed runs f at the start of the next frame and resolves once that frame
-// is rendered: a message posted from a requestAnimationFrame callback is
-// handled after the frame's style, layout and paint. It resolves with the
-// milliseconds from before f to then, and the frame's timestamp.
+// framed runs f at the start of the next frame, forces style and layout,
+// and resolves once that frame is rendered: a message posted from a
+// requestAnimationFrame callback is handled after the frame's paint. It
+// resolves with the milliseconds from before f to then (ms) and to the end
+// of layout (layout), and the frame's timestamp.
 const framed = (f) => new Promise((resolve) => requestAnimationFrame((ts) => {
   const t0 = performance.now();
   f();
+  host.getBoundingClientRect();
+  const layout = performance.now() - t0;
   const ch = new MessageChannel();
-  ch.port1.onmessage = () => resolve({ ms: performance.now() - t0, ts });
+  ch.port1.onmessage = () => resolve({ ms: performance.now() - t0, layout, ts });
   ch.port2.postMessage(null);
 }));
 
@@ -195,7 +203,6 @@ window.bench = {
             ready, shown: performance.now() - t0,
             events: Number(r.getAttribute('data-events')), current: Number(r.getAttribute('data-current')),
             nodes: svg.querySelectorAll('g.node').length, edges: svg.querySelectorAll('path.edge').length,
-            width: host.offsetWidth, height: host.offsetHeight,
           });
         });
       });
@@ -209,17 +216,18 @@ window.bench = {
   async steps(n) {
     const r = root();
     const fwd = button('step-forward');
-    const ms = []; const frames = [];
+    const ms = []; const layout = []; const frames = [];
     let last = 0;
     for (let i = 0; i < n && !fwd.disabled; i++) {
       const before = r.getAttribute('data-current');
       const s = await framed(() => fwd.click());
       if (r.getAttribute('data-current') === before) throw new Error('step ' + i + ': data-current stayed ' + before);
       ms.push(s.ms);
+      layout.push(s.layout);
       if (last) frames.push(s.ts - last);
       last = s.ts;
     }
-    return { ms, frames };
+    return { ms, layout, frames };
   },
 
   // seek jumps from the initial state to the last event reps times.
