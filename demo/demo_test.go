@@ -392,3 +392,28 @@ func TestClock(t *testing.T) {
 		t.Errorf("a second StartAt moved the clock to %v", got)
 	}
 }
+
+// TestFullFeedTables: every peer's initial table reaches FullFeedV4 and
+// FullFeedV6, so that the demo's peers count as full-feed peers, and the
+// thresholds are not so low that a table of AS4725's prefixes alone
+// would.
+func TestFullFeedTables(t *testing.T) {
+	s := Generate()
+	v4 := make([]int, len(s.Peers))
+	v6 := make([]int, len(s.Peers))
+	for _, r := range s.RIB {
+		if r.Prefix.Addr().Is4() {
+			v4[r.Peer]++
+		} else {
+			v6[r.Peer]++
+		}
+	}
+	for i := range s.Peers {
+		if v4[i] < FullFeedV4 || v6[i] < FullFeedV6 {
+			t.Errorf("peer %d (AS%d): %d IPv4 and %d IPv6 routes, below the full-feed sizes %d and %d", i, s.Peers[i].AS, v4[i], v6[i], FullFeedV4, FullFeedV6)
+		}
+	}
+	if len(OriginPrefixes) >= FullFeedV4 {
+		t.Errorf("FullFeedV4 %d is reached by AS4725's %d prefixes alone", FullFeedV4, len(OriginPrefixes))
+	}
+}

@@ -44,6 +44,15 @@ var (
 	WithdrawAt = time.Date(2019, 9, 23, 8, 47, 0, 0, time.UTC)
 )
 
+// FullFeedV4 and FullFeedV6 are the table sizes from which the demo's
+// peers count as full-feed peers (index.Options.FullFeedV4/V6): each
+// carries nearly the whole generated table, about 320 IPv4 and 40 IPv6
+// routes, as a real peer with a full table carries the Internet's.
+const (
+	FullFeedV4 = 250
+	FullFeedV6 = 30
+)
+
 // Prefixes of the story.
 var (
 	// OriginPrefix is AS4725's prefix the hijack targets; OriginPrefixes

@@ -73,6 +73,11 @@ func (d *demoServe) setup(cfg *config.File, speed float64) error {
 		log.Info("--demo: the store already holds routing data; no demo scenario loaded", "dir", cfg.Index.Dir)
 		return nil
 	}
+	if cfg.Index.FullFeedV4 == 0 && cfg.Index.FullFeedV6 == 0 {
+		// The demo's peers carry small tables: count them as the
+		// full-feed peers they stand for, unless the configuration says.
+		ix.SetFullFeed(demo.FullFeedV4, demo.FullFeedV6)
+	}
 	dir := filepath.Join(filepath.Dir(filepath.Clean(cfg.Index.Dir)), "demo")
 	files, err := demo.Generate().Write(dir)
 	if err != nil {

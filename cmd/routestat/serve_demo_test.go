@@ -152,6 +152,21 @@ index:
 	if err := json.Unmarshal(body, &rs); err != nil || code != http.StatusOK || rs.Status != "ok" || rs.Data.AnnouncedSpace.V4.Prefixes != len(demo.OriginPrefixes) {
 		t.Errorf("routing-status AS4725: HTTP %d %s (%v), want %d IPv4 prefixes announced", code, body, err, len(demo.OriginPrefixes))
 	}
+	// The demo's peers count as full-feed peers: AS4725's /16 is visible
+	// to all of them.
+	code, body = get(t, base+"/data/routing-status/data.json?resource="+demo.OriginPrefix.String())
+	var vis struct {
+		Data struct {
+			Visibility map[string]struct {
+				Seeing int `json:"ris_peers_seeing"`
+				Total  int `json:"total_ris_peers"`
+			} `json:"visibility"`
+		} `json:"data"`
+	}
+	peers := len(demo.Generate().Peers)
+	if err := json.Unmarshal(body, &vis); err != nil || code != http.StatusOK || vis.Data.Visibility["v4"].Seeing != peers || vis.Data.Visibility["v4"].Total != peers {
+		t.Errorf("routing-status %s: HTTP %d %s (%v), want visible to all %d full-feed peers", demo.OriginPrefix, code, body, err, peers)
+	}
 	code, body = get(t, base+"/data/as-overview/data.json?resource=AS64511")
 	if code != http.StatusOK || !strings.Contains(string(body), `"holder":"DEMO-HIJACKER (documentation AS)"`) {
 		t.Errorf("as-overview AS64511: HTTP %d %s", code, body)

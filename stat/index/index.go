@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -165,6 +166,20 @@ type storedCP struct {
 	skip int64 // events after Offset already applied
 }
 
+// SetFullFeed changes the table sizes from which a peer counts as a
+// full-feed peer (Options.FullFeedV4 and FullFeedV6) for the queries that
+// follow; values of 0 or less keep the current ones.
+func (ix *Index) SetFullFeed(v4, v6 int) {
+	cur := *ix.fullFeed.Load()
+	if v4 > 0 {
+		cur[0] = v4
+	}
+	if v6 > 0 {
+		cur[1] = v6
+	}
+	ix.fullFeed.Store(&cur)
+}
+
 // Index is the route index: current state in memory (tries and maps),
 // history in Badger. Apply is serialised; queries run concurrently with
 // each other and wait for an Apply in progress.
@@ -197,6 +212,10 @@ type Index struct {
 	// chunkEvents bounds the events of one transaction.
 	chunkEvents int
 
+	// fullFeed holds the full-feed table sizes (v4, v6), Options' at
+	// first; SetFullFeed changes them.
+	fullFeed atomic.Pointer[[2]int]
+
 	stop chan struct{}
 	done chan struct{}
 }
@@ -220,6 +239,7 @@ func Open(dir string, opt Options) (*Index, error) {
 		return nil, fmt.Errorf("open index %s: %w", dir, err)
 	}
 	ix := &Index{db: db, dir: dir, opt: opt, chunkEvents: maxChunkEvents}
+	ix.fullFeed.Store(&[2]int{opt.FullFeedV4, opt.FullFeedV6})
 	if err := ix.checkVersion(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open index %s: %w", dir, err)

@@ -79,7 +79,7 @@ type Peer struct {
 	// V4 and V6 count the peer's IPv4 and IPv6 routes.
 	V4, V6 int
 	// FullFeedV4 and FullFeedV6 tell whether the table reaches
-	// Options.FullFeedV4 / FullFeedV6.
+	// Options.FullFeedV4 / FullFeedV6 (or the sizes SetFullFeed set).
 	FullFeedV4, FullFeedV6 bool
 }
 
@@ -564,7 +564,8 @@ func (ix *Index) peerAt(txn *badger.Txn, id uint32, t int64) (Peer, error) {
 			}
 		}
 	}
-	p.FullFeedV4, p.FullFeedV6 = p.V4 >= ix.opt.FullFeedV4, p.V6 >= ix.opt.FullFeedV6
+	ff := ix.fullFeed.Load()
+	p.FullFeedV4, p.FullFeedV6 = p.V4 >= ff[0], p.V6 >= ff[1]
 	return p, nil
 }
 

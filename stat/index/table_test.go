@@ -70,3 +70,60 @@ func TestTableSizeAfterBurst(t *testing.T) {
 		check(fmt.Sprintf("after reopen, at +%s", tc.at), t0.Add(tc.at), tc.want)
 	}
 }
+
+// TestSetFullFeed: which peers count as full-feed follows the table sizes
+// given at Open, then those SetFullFeed sets (0 keeps one), for v4 and v6
+// separately; Visibility counts the same peers.
+func TestSetFullFeed(t *testing.T) {
+	ix, err := Open(t.TempDir(), Options{GCInterval: -1, FullFeedV4: 3, FullFeedV6: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	t0 := time.Date(2019, 9, 23, 8, 0, 0, 0, time.UTC)
+	big, small := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	var evs []Event
+	add := func(peer netip.Addr, as uint32, p string) {
+		evs = append(evs, Event{Kind: Announce, Time: t0, Collector: "rrc00", PeerAddr: peer, PeerAS: as, Prefix: netip.MustParsePrefix(p),
+			Attrs: &Attrs{ASPath: []Segment{{ASNs: []uint32{as, 4725}}}, NextHop: peer}})
+	}
+	for _, p := range []string{"202.33.0.0/16", "61.204.0.0/16", "210.131.0.0/16", "2001:db8::/32"} {
+		add(big, 64496, p)
+	}
+	add(small, 64497, "202.33.0.0/16")
+	if err := ix.Apply(context.Background(), evs, Checkpoint{Source: "t", Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	at := t0.Add(time.Minute)
+	check := func(step string, wantV4, wantV6 []netip.Addr, wantVisible int) {
+		t.Helper()
+		peers, err := ix.Peers("rrc00", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v4, v6 []netip.Addr
+		for _, p := range peers {
+			if p.FullFeedV4 {
+				v4 = append(v4, p.Addr)
+			}
+			if p.FullFeedV6 {
+				v6 = append(v6, p.Addr)
+			}
+		}
+		if fmt.Sprint(v4) != fmt.Sprint(wantV4) || fmt.Sprint(v6) != fmt.Sprint(wantV6) {
+			t.Errorf("%s: full-feed v4 %v v6 %v, want %v %v", step, v4, v6, wantV4, wantV6)
+		}
+		vis, err := ix.Visibility(netip.MustParsePrefix("202.33.0.0/16"), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vis.FullFeed) != wantVisible {
+			t.Errorf("%s: visibility counts %d full-feed peers, want %d", step, len(vis.FullFeed), wantVisible)
+		}
+	}
+	check("as opened", []netip.Addr{big}, []netip.Addr{big}, 1)
+	ix.SetFullFeed(1, 0)
+	check("v4 lowered", []netip.Addr{big, small}, []netip.Addr{big}, 2)
+	ix.SetFullFeed(10, 2)
+	check("both raised", nil, nil, 0)
+}
