@@ -195,19 +195,10 @@ func (s *Scenario) updateFiles() ([]updatesFile, error) {
 	return out, nil
 }
 
-// BGP path attribute flags and types.
+// BGP path attribute flags (RFC 4271 §4.3).
 const (
 	flagOptional   = 0x80
 	flagTransitive = 0x40
-
-	attrOrigin      = 1
-	attrASPath      = 2
-	attrNextHop     = 3
-	attrCommunities = 8
-	attrMPReach     = 14
-	attrMPUnreach   = 15
-
-	segSequence = 2
 )
 
 // attrs encodes a route's path attributes: ORIGIN IGP, AS_PATH with
@@ -216,24 +207,24 @@ const (
 // section 4.3.4).
 func (s *Scenario) attrs(rt Route, rib bool) []byte {
 	p := s.Peers[rt.Peer]
-	b := appendAttr(nil, flagTransitive, attrOrigin, []byte{0})
-	seg := []byte{segSequence, byte(len(rt.Path))}
+	b := mrtdump.AppendAttr(nil, flagTransitive, mrtdump.AttrOrigin, []byte{0})
+	seg := []byte{mrtdump.SegSequence, byte(len(rt.Path))}
 	for _, as := range rt.Path {
 		seg = binary.BigEndian.AppendUint32(seg, as)
 	}
-	b = appendAttr(b, flagTransitive, attrASPath, seg)
+	b = mrtdump.AppendAttr(b, flagTransitive, mrtdump.AttrASPath, seg)
 	if rt.Prefix.Addr().Is4() {
-		b = appendAttr(b, flagTransitive, attrNextHop, p.Addr.AsSlice())
+		b = mrtdump.AppendAttr(b, flagTransitive, mrtdump.AttrNextHop, p.Addr.AsSlice())
 	}
-	b = appendAttr(b, flagOptional|flagTransitive, attrCommunities, binary.BigEndian.AppendUint32(nil, rt.Community))
+	b = mrtdump.AppendAttr(b, flagOptional|flagTransitive, mrtdump.AttrCommunities, binary.BigEndian.AppendUint32(nil, rt.Community))
 	if rt.Prefix.Addr().Is6() {
 		nh := p.NextHop6.AsSlice()
 		if rib {
-			b = appendAttr(b, flagOptional, attrMPReach, append([]byte{byte(len(nh))}, nh...))
+			b = mrtdump.AppendAttr(b, flagOptional, mrtdump.AttrMPReach, append([]byte{byte(len(nh))}, nh...))
 		} else {
 			v := append([]byte{0, 2, 1, byte(len(nh))}, nh...)
 			v = append(v, 0) // no SNPA
-			b = appendAttr(b, flagOptional, attrMPReach, appendNLRI(v, rt.Prefix))
+			b = mrtdump.AppendAttr(b, flagOptional, mrtdump.AttrMPReach, appendNLRI(v, rt.Prefix))
 		}
 	}
 	return b
@@ -247,7 +238,7 @@ func (s *Scenario) update(u Update) []byte {
 	case u.Withdrawal() && v4:
 		withdrawn = appendNLRI(nil, u.Prefix)
 	case u.Withdrawal():
-		attrs = appendAttr(nil, flagOptional, attrMPUnreach, appendNLRI([]byte{0, 2, 1}, u.Prefix))
+		attrs = mrtdump.AppendAttr(nil, flagOptional, mrtdump.AttrMPUnreach, appendNLRI([]byte{0, 2, 1}, u.Prefix))
 	default:
 		attrs = s.attrs(u.Route, false)
 		if v4 {
@@ -263,17 +254,6 @@ func (s *Scenario) update(u Update) []byte {
 	m = append(m, nlri...)
 	binary.BigEndian.PutUint16(m[16:], uint16(len(m)))
 	return m
-}
-
-// appendAttr appends a path attribute (extended length when needed).
-func appendAttr(b []byte, flags, typ byte, v []byte) []byte {
-	if len(v) > 255 {
-		b = append(b, flags|0x10, typ)
-		b = binary.BigEndian.AppendUint16(b, uint16(len(v)))
-	} else {
-		b = append(b, flags, typ, byte(len(v)))
-	}
-	return append(b, v...)
 }
 
 // appendNLRI appends a prefix as NLRI: its length, then its significant

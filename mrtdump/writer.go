@@ -354,3 +354,17 @@ func (w *Writer) WriteStateChange(h *BGP4MPInfo, oldState, newState uint16) erro
 	w.buf = binary.BigEndian.AppendUint16(b, newState)
 	return w.end(start)
 }
+
+// AppendAttr appends a BGP path attribute (RFC 4271 §4.3) to b: flags and
+// type, then the value's length in one byte, or in two with the
+// Extended Length flag set when the value is longer than 255 bytes (the
+// flag is cleared otherwise).
+func AppendAttr(b []byte, flags, typ byte, v []byte) []byte {
+	if len(v) > 255 {
+		b = append(b, flags|0x10, typ)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(v)))
+	} else {
+		b = append(b, flags&^0x10, typ, byte(len(v)))
+	}
+	return append(b, v...)
+}

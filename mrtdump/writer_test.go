@@ -1365,3 +1365,36 @@ func TestWriterSyntheticBgpdump(t *testing.T) {
 		t.Fatal("mrtparse not installed")
 	}
 }
+
+// TestAppendAttr: the length takes one byte up to 255 and two above,
+// with the Extended Length flag set exactly then; the parser reads the
+// attributes back.
+func TestAppendAttr(t *testing.T) {
+	tests := []struct {
+		flags byte
+		n     int
+		head  []byte
+	}{
+		{0x40, 0, []byte{0x40, AttrNextHop, 0}},
+		{0x50, 4, []byte{0x40, AttrNextHop, 4}}, // a stray Extended Length flag is cleared
+		{0xc0, 255, []byte{0xc0, AttrNextHop, 255}},
+		{0xc0, 256, []byte{0xd0, AttrNextHop, 1, 0}},
+		{0x80, 4096, []byte{0x90, AttrNextHop, 0x10, 0}},
+	}
+	for _, tt := range tests {
+		v := bytes.Repeat([]byte{7}, tt.n)
+		got := AppendAttr([]byte{0xee}, tt.flags, AttrNextHop, v)
+		want := append(append([]byte{0xee}, tt.head...), v...)
+		if !bytes.Equal(got, want) {
+			t.Errorf("flags %#x, %d bytes: % x…, want % x…", tt.flags, tt.n, got[:min(len(got), 6)], want[:min(len(want), 6)])
+		}
+	}
+	var a Attrs
+	b := AppendAttr(nil, 0x40, AttrOrigin, []byte{0})
+	b = AppendAttr(b, 0x40, AttrASPath, []byte{SegSequence, 2, 0, 0, 0xfb, 0xf0, 0, 0, 0x12, 0x75})
+	b = AppendAttr(b, 0x40, AttrNextHop, []byte{192, 0, 2, 1})
+	a.Parse(b, 4, false)
+	if !a.Has(AttrOrigin) || !a.Has(AttrASPath) || !a.Has(AttrNextHop) || len(a.Warnings) != 0 {
+		t.Errorf("parsed back: %+v", a)
+	}
+}

@@ -591,7 +591,7 @@ func (rt *route) attributes() (out [][]byte, transparent, filled bool, err error
 		out = append(out, mpReach(a.AsSlice(), rt.nlri()))
 		filled = true
 	case !hasNextHop && nh.Is4():
-		out = append(out, attr(0x40, mrtdump.AttrNextHop, nh.AsSlice()))
+		out = append(out, mrtdump.AppendAttr(nil, 0x40, mrtdump.AttrNextHop, nh.AsSlice()))
 		filled = true
 	case !hasNextHop:
 		return nil, false, false, fmt.Errorf("%w: IPv4 route without NEXT_HOP from IPv6 peer %s", mrtdump.ErrMalformed, nh)
@@ -603,7 +603,7 @@ func (rt *route) attributes() (out [][]byte, transparent, filled bool, err error
 // that is the peer's AS, and whether it was.
 func stripPeerAS(flags byte, v []byte, peerAS uint32) ([]byte, bool) {
 	if len(v) < 6 || v[0] != mrtdump.SegSequence || v[1] == 0 || binary.BigEndian.Uint32(v[2:]) != peerAS {
-		return attr(flags, mrtdump.AttrASPath, v), false
+		return mrtdump.AppendAttr(nil, flags, mrtdump.AttrASPath, v), false
 	}
 	var nv []byte
 	if v[1] > 1 {
@@ -611,16 +611,7 @@ func stripPeerAS(flags byte, v []byte, peerAS uint32) ([]byte, bool) {
 	} else {
 		nv = append(nv, v[6:]...)
 	}
-	return attr(flags, mrtdump.AttrASPath, nv), true
-}
-
-// attr encodes one path attribute.
-func attr(flags, typ byte, v []byte) []byte {
-	if len(v) > 255 {
-		b := []byte{flags | 0x10, typ, byte(len(v) >> 8), byte(len(v))}
-		return append(b, v...)
-	}
-	return append([]byte{flags &^ 0x10, typ, byte(len(v))}, v...)
+	return mrtdump.AppendAttr(nil, flags, mrtdump.AttrASPath, nv), true
 }
 
 // mpReach encodes an IPv6 unicast MP_REACH_NLRI with one prefix.
@@ -629,7 +620,7 @@ func mpReach(nh, nlri []byte) []byte {
 	v = append(v, nh...)
 	v = append(v, 0)
 	v = append(v, nlri...)
-	return attr(0x80, mrtdump.AttrMPReach, v)
+	return mrtdump.AppendAttr(nil, 0x80, mrtdump.AttrMPReach, v)
 }
 
 // eachRoute calls fn for every unicast route announced or withdrawn in an
