@@ -2,6 +2,7 @@
 // permalink button, pills, empty and error states, a sortable table whose
 // rows can carry attributes (tr[data-incident-id]) and links.
 import { h, clear } from '../../widgets/src/core/dom.js';
+import { table as coreTable } from '../../widgets/src/core/table.js';
 import { icon } from './icons.js';
 import { withRange } from './router.js';
 
@@ -56,44 +57,11 @@ export function errorBox(err, what = 'The request failed') {
 /**
  * sortTable builds a sortable table: columns [{key, label, num?,
  * render(row) → Node|string, sort(row) → value, class?}], rows; opts:
- * {sort: {key, desc}, rowAttrs(row) → attrs, onSort({key, desc}), empty}.
- * Headers sort on click, Enter or Space and carry th[data-sort] and aria-sort.
+ * {sort: {key, desc}, rowAttrs(row) → attrs, onSort({key, desc})}: the
+ * widgets' table (core/table.js) in the app's table style.
  */
 export function sortTable(columns, rows, opts = {}) {
-  let sortKey = opts.sort ? opts.sort.key : null;
-  let desc = opts.sort ? !!opts.sort.desc : false;
-  const tbody = h('tbody');
-  const ths = columns.map((c) => {
-    const act = () => {
-      if (sortKey === c.key) desc = !desc; else { sortKey = c.key; desc = !!c.num || !!c.descFirst; }
-      draw();
-      if (opts.onSort) opts.onSort({ key: sortKey, desc });
-    };
-    return h('th', {
-      scope: 'col', class: [c.num ? 'num' : '', c.class || ''].join(' ').trim() || null, 'data-sort': c.key, tabindex: 0,
-      onclick: act, onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); act(); } },
-    }, c.label);
-  });
-  const value = (c, r) => (c.sort ? c.sort(r) : r[c.key]);
-  function draw() {
-    const list = rows.slice();
-    const col = columns.find((c) => c.key === sortKey);
-    if (col) {
-      list.sort((a, b) => {
-        const x = value(col, a); const y = value(col, b);
-        const r = typeof x === 'number' && typeof y === 'number' ? x - y : String(x ?? '').localeCompare(String(y ?? ''), undefined, { numeric: true });
-        return desc ? -r : r;
-      });
-    }
-    ths.forEach((th, i) => th.setAttribute('aria-sort', columns[i].key === sortKey ? (desc ? 'descending' : 'ascending') : 'none'));
-    clear(tbody);
-    for (const r of list) {
-      tbody.append(h('tr', opts.rowAttrs ? opts.rowAttrs(r) : null,
-        columns.map((c) => h('td', { class: [c.num ? 'num' : '', c.class || ''].join(' ').trim() || null }, c.render ? c.render(r) : r[c.key]))));
-    }
-  }
-  draw();
-  const table = h('table', { class: `data-table ${opts.class || ''}` }, h('thead', null, h('tr', null, ths)), tbody);
+  const table = coreTable(columns, rows, { ...opts, class: `data-table ${opts.class || ''}`.trim() });
   return h('div', { class: 'table-wrap' }, table);
 }
 
